@@ -1,0 +1,65 @@
+// Package segment holds the values that leave the ingest side of the
+// pipeline: analysed frames and the fixed-size segments they are grouped
+// into. It is pure Go so that every consumer (detector, eval, daemon) can
+// use it without pulling in the cgo decoder.
+package segment
+
+import (
+	"image"
+	"time"
+)
+
+// Frame is one analysed frame: decoded, sampled and scaled to the analysis
+// size. The image may come from a pool; whoever keeps it beyond the life of
+// its segment must copy it.
+type Frame struct {
+	// CameraID is the id of the source (camera id, or file name offline).
+	CameraID string
+	// Index counts analysed frames of this source from zero.
+	Index int64
+	// SourceIndex is the index of this frame among all decoded frames of the
+	// source, used offline to map segment scores back to every source frame.
+	SourceIndex int64
+	// PTS is the presentation time relative to the first frame of the source.
+	PTS time.Duration
+	// Wall is the wall-clock capture time (RTCP sender reports when present,
+	// receive time otherwise; for files, start time plus PTS).
+	Wall time.Time
+	// Image is the RGB(A) picture at analysis size.
+	Image *image.RGBA
+}
+
+// Segment is N consecutive analysed frames of one source.
+type Segment struct {
+	// CameraID is the id of the source.
+	CameraID string
+	// Seq numbers the segments of this source from zero.
+	Seq uint64
+	// Frames are the segment's frames in time order.
+	Frames []Frame
+}
+
+// Start is the wall-clock time of the segment's first frame.
+func (s *Segment) Start() time.Time {
+	if len(s.Frames) == 0 {
+		return time.Time{}
+	}
+	return s.Frames[0].Wall
+}
+
+// End is the wall-clock time of the segment's last frame.
+func (s *Segment) End() time.Time {
+	if len(s.Frames) == 0 {
+		return time.Time{}
+	}
+	return s.Frames[len(s.Frames)-1].Wall
+}
+
+// Images returns the segment's pictures in time order.
+func (s *Segment) Images() []*image.RGBA {
+	out := make([]*image.RGBA, len(s.Frames))
+	for i := range s.Frames {
+		out[i] = s.Frames[i].Image
+	}
+	return out
+}
