@@ -1,0 +1,82 @@
+// Package contexttest makes synthetic segments for tests and benchmarks of
+// the context builders and their users: a static textured background with
+// one square that moves across it. Production code never imports it.
+package contexttest
+
+import (
+	"image"
+	"image/color"
+)
+
+// Scene describes a synthetic segment.
+type Scene struct {
+	// W and H are the frame size (e.g. 640×360).
+	W, H int
+	// N is the number of frames.
+	N int
+	// Square is the side of the moving square in pixels; 0 means no square
+	// (a static scene).
+	Square int
+	// Color is the square's colour.
+	Color color.RGBA
+	// Start is the square's top-left corner in frame 0 and Step its motion
+	// per frame, in pixels.
+	Start, Step image.Point
+	// Visible, when non-nil, says per frame index whether the square is
+	// drawn; nil draws it in every frame.
+	Visible func(i int) bool
+}
+
+// Background returns the static texture every frame starts from: a
+// checkerboard of 16-px cells in two mid greys with a mild diagonal
+// gradient, so that no two windows look alike and nothing in it is close to
+// a saturated colour.
+func Background(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := 90 + (x+y)*40/(w+h)
+			if (x/16+y/16)%2 == 0 {
+				v += 30
+			}
+			i := img.PixOffset(x, y)
+			img.Pix[i+0] = uint8(v)
+			img.Pix[i+1] = uint8(v)
+			img.Pix[i+2] = uint8(v + 10)
+			img.Pix[i+3] = 255
+		}
+	}
+	return img
+}
+
+// SquareAt is the square's rectangle in frame i (not clipped to the frame).
+func (s Scene) SquareAt(i int) image.Rectangle {
+	p := s.Start.Add(s.Step.Mul(i))
+	return image.Rect(p.X, p.Y, p.X+s.Square, p.Y+s.Square)
+}
+
+// Frames renders the scene's N frames.
+func (s Scene) Frames() []*image.RGBA {
+	bg := Background(s.W, s.H)
+	out := make([]*image.RGBA, s.N)
+	for i := range out {
+		f := image.NewRGBA(bg.Rect)
+		copy(f.Pix, bg.Pix)
+		if s.Square > 0 && (s.Visible == nil || s.Visible(i)) {
+			Fill(f, s.SquareAt(i), s.Color)
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// Fill paints r (clipped to img) with c.
+func Fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
+	r = r.Intersect(img.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			i := img.PixOffset(x, y)
+			img.Pix[i+0], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
+		}
+	}
+}

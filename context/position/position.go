@@ -1,0 +1,144 @@
+// Package position builds the position-context (PC) image of method §5: the
+// key frame with irrelevant areas darkened by a multi-scale window
+// attention map.
+package position
+
+import (
+	"fmt"
+	"image"
+	"sync"
+
+	"golang.org/x/image/draw"
+
+	"github.com/anyanomaly/anyanomaly/context/grid"
+	"github.com/anyanomaly/anyanomaly/context/relevance"
+)
+
+// Config sets the geometry of the PC image.
+type Config struct {
+	// WorkSize is the side of the square working copy the windows are cut
+	// from (paper: 240).
+	WorkSize int
+	// Scales are the window scales (paper: 48, 80, 120 px, stride = size).
+	Scales []grid.Scale
+	// OutSize is the side of the PC image and of the attention map (224).
+	OutSize int
+}
+
+// Validate reports the first problem with c.
+func (c Config) Validate() error {
+	if err := grid.Validate(c.WorkSize, c.Scales); err != nil {
+		return fmt.Errorf("position: %w", err)
+	}
+	if c.OutSize <= 0 {
+		return fmt.Errorf("position: output size %d must be positive", c.OutSize)
+	}
+	return nil
+}
+
+// Result is a PC image with the numbers that explain it. Results come from
+// a pool: hand them back with Builder.Release when done.
+type Result struct {
+	// Image is the OutSize×OutSize key frame multiplied by Attention.
+	Image *image.RGBA
+	// Attention is the OutSize×OutSize map (row-major) in [0,1].
+	Attention []float32
+	// Grids are the per-scale window scores, in Config.Scales order.
+	Grids []grid.Scores
+	// RawMin and RawMax are the averaged map's range before normalisation,
+	// in the scorer's units.
+	RawMin, RawMax float32
+	// Constant is true when the averaged map was flat, in which case
+	// Attention is all ones and Image is the plain resized key frame.
+	Constant bool
+}
+
+// Builder builds PC images; it is safe for concurrent use.
+type Builder struct {
+	cfg  Config
+	taps []grid.Taps // per scale: the same taps serve rows and columns
+	pool sync.Pool   // *Result
+}
+
+// NewBuilder checks cfg and precomputes the upsampling taps.
+func NewBuilder(cfg Config) (*Builder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Scales = append([]grid.Scale(nil), cfg.Scales...)
+	b := &Builder{cfg: cfg}
+	for _, s := range cfg.Scales {
+		b.taps = append(b.taps, grid.NewTaps(s.Count(cfg.WorkSize), cfg.OutSize))
+	}
+	return b, nil
+}
+
+func (b *Builder) get() *Result {
+	if r, ok := b.pool.Get().(*Result); ok {
+		return r
+	}
+	out := b.cfg.OutSize
+	r := &Result{
+		Image:     image.NewRGBA(image.Rect(0, 0, out, out)),
+		Attention: make([]float32, out*out),
+		Grids:     make([]grid.Scores, len(b.cfg.Scales)),
+	}
+	for i, s := range b.cfg.Scales {
+		n := s.Count(b.cfg.WorkSize)
+		r.Grids[i] = grid.Scores{Scale: s, Cols: n, Rows: n, Values: make([]float64, n*n)}
+	}
+	return r
+}
+
+// Release hands r's buffers back for reuse; r must not be used afterwards.
+func (b *Builder) Release(r *Result) {
+	if r != nil {
+		b.pool.Put(r)
+	}
+}
+
+// Build makes the PC image of frame key of seg; frame is that frame's
+// picture.
+func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Result, error) {
+	if frame == nil || frame.Bounds().Empty() {
+		return nil, fmt.Errorf("position: key frame %d is nil or empty", key)
+	}
+	r := b.get()
+	work, out := b.cfg.WorkSize, b.cfg.OutSize
+	att := r.Attention
+	clear(att)
+	var scratch [64]float32
+	weight := 1 / float32(len(b.cfg.Scales))
+	for i := range r.Grids {
+		g := &r.Grids[i]
+		for row := 0; row < g.Rows; row++ {
+			for col := 0; col < g.Cols; col++ {
+				g.Values[row*g.Cols+col] = seg.Region(key, work, g.Scale.Window(col, row))
+			}
+		}
+		rowBuf := scratch[:0]
+		if g.Cols > len(scratch) {
+			rowBuf = make([]float32, g.Cols)
+		}
+		grid.AddUpsampled(att, out, g.Values, g.Cols, b.taps[i], b.taps[i], weight, rowBuf[:cap(rowBuf)])
+	}
+	r.RawMin, r.RawMax, r.Constant = grid.Normalize(att)
+
+	draw.ApproxBiLinear.Scale(r.Image, r.Image.Rect, frame, frame.Bounds(), draw.Src, nil)
+	if !r.Constant {
+		applyMap(r.Image, att)
+	}
+	return r, nil
+}
+
+// applyMap multiplies the colour channels of img (out×out, tightly packed
+// as NewRGBA makes it) by the map, leaving alpha opaque.
+func applyMap(img *image.RGBA, att []float32) {
+	pix := img.Pix[:len(att)*4]
+	for i, a := range att {
+		p := pix[i*4 : i*4+3 : i*4+3]
+		p[0] = uint8(float32(p[0])*a + 0.5)
+		p[1] = uint8(float32(p[1])*a + 0.5)
+		p[2] = uint8(float32(p[2])*a + 0.5)
+	}
+}

@@ -1,0 +1,324 @@
+package relevance
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"sync"
+)
+
+// MotionConfig tunes the motion scorer. The zero value means the defaults.
+type MotionConfig struct {
+	// GridSize is the long side, in cells, of the reduced grey copy of each
+	// frame on which motion is measured (default 96; a 640×360 frame becomes
+	// 96×54). Smaller is faster and blurrier.
+	GridSize int
+	// Samples is how many pixels per axis are averaged into one cell
+	// (default 2, i.e. 4 pixels per cell). Averaging a few pixels instead of
+	// the whole cell keeps the cost independent of the frame size while
+	// still damping sensor noise.
+	Samples int
+}
+
+// DefaultMotionConfig returns the defaults documented on MotionConfig.
+func DefaultMotionConfig() MotionConfig {
+	return MotionConfig{GridSize: 96, Samples: 2}
+}
+
+func (c MotionConfig) withDefaults() MotionConfig {
+	d := DefaultMotionConfig()
+	if c.GridSize <= 0 {
+		c.GridSize = d.GridSize
+	}
+	if c.Samples <= 0 {
+		c.Samples = d.Samples
+	}
+	return c
+}
+
+// Motion is the default, text-agnostic relevance (method §3): the mean
+// absolute grey-level difference between a region of a frame and the same
+// region of the segment's background, the background being the per-pixel
+// temporal median of the segment's frames. Everything is measured on a
+// reduced grey copy (see MotionConfig), so the result is in grey levels
+// (0–255).
+//
+// A Motion is safe for concurrent use; each Prepare works on its own pooled
+// buffers.
+type Motion struct {
+	cfg  MotionConfig
+	pool sync.Pool // *motionSegment
+}
+
+// NewMotion returns a motion scorer; zero fields of cfg take their defaults.
+func NewMotion(cfg MotionConfig) *Motion {
+	return &Motion{cfg: cfg.withDefaults()}
+}
+
+// Name returns "motion".
+func (m *Motion) Name() string { return "motion" }
+
+// TextAgnostic reports true: motion ignores the text.
+func (m *Motion) TextAgnostic() bool { return true }
+
+// ErrNoFrames is returned when a segment has no frames.
+var ErrNoFrames = errors.New("relevance: no frames")
+
+// Prepare builds the reduced grey copies, the median background and one
+// summed-area table of the absolute difference per frame, so that every
+// later Frame or Region call costs a handful of operations. text is ignored.
+func (m *Motion) Prepare(frames []*image.RGBA, _ string) (Segment, error) {
+	w, h, err := CheckFrames(frames)
+	if err != nil {
+		return nil, err
+	}
+	s, _ := m.pool.Get().(*motionSegment)
+	if s == nil {
+		s = &motionSegment{}
+	}
+	s.owner = m
+	s.prepare(frames, w, h, m.cfg)
+	return s, nil
+}
+
+// CheckFrames verifies that frames is non-empty, holds no nil or empty
+// image, and that all frames have the same size, which it returns.
+func CheckFrames(frames []*image.RGBA) (w, h int, err error) {
+	if len(frames) == 0 {
+		return 0, 0, ErrNoFrames
+	}
+	for i, f := range frames {
+		if f == nil {
+			return 0, 0, fmt.Errorf("relevance: frame %d is nil", i)
+		}
+		b := f.Bounds()
+		if b.Empty() {
+			return 0, 0, fmt.Errorf("relevance: frame %d is empty (%v)", i, b)
+		}
+		if i == 0 {
+			w, h = b.Dx(), b.Dy()
+			continue
+		}
+		if b.Dx() != w || b.Dy() != h {
+			return 0, 0, fmt.Errorf("relevance: frame %d is %dx%d, frame 0 is %dx%d", i, b.Dx(), b.Dy(), w, h)
+		}
+	}
+	return w, h, nil
+}
+
+// motionSegment is the prepared state of one segment. All buffers are
+// reused across Prepare calls through the owner's pool.
+type motionSegment struct {
+	owner  *Motion
+	n      int       // frames
+	gw, gh int       // reduced grid size
+	grey   []uint8   // n × gw×gh reduced grey frames
+	bg     []uint8   // gw×gh median background
+	sat    []uint32  // n × (gw+1)×(gh+1) summed-area tables of |grey-bg|
+	mean   []float64 // n frame means
+	cols   []int     // gw×samples byte offsets of sampled columns
+	rows   []int     // gh×samples sampled rows
+	tmp    []uint8   // median scratch
+}
+
+// gridSize gives the reduced grid for a w×h frame: the long side gets
+// size cells (never more than the frame has pixels), the short side keeps
+// the aspect ratio.
+func gridSize(w, h, size int) (gw, gh int) {
+	if w >= h {
+		gw = min(size, w)
+		gh = max(1, (h*gw+w/2)/w)
+		return gw, gh
+	}
+	gh = min(size, h)
+	gw = max(1, (w*gh+h/2)/h)
+	return gw, gh
+}
+
+// samplePositions returns, for each of cells cells covering length pixels,
+// samples evenly spread pixel positions inside the cell.
+func samplePositions(dst []int, length, cells, samples int) []int {
+	dst = dst[:0]
+	for c := 0; c < cells; c++ {
+		lo := c * length / cells
+		hi := (c + 1) * length / cells
+		span := hi - lo
+		for k := 0; k < samples; k++ {
+			dst = append(dst, lo+(2*k+1)*span/(2*samples))
+		}
+	}
+	return dst
+}
+
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
+func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig) {
+	n := len(frames)
+	gw, gh := gridSize(w, h, cfg.GridSize)
+	cells := gw * gh
+	sp := cfg.Samples
+	s.n, s.gw, s.gh = n, gw, gh
+	s.cols = samplePositions(s.cols, w, gw, sp)
+	for i := range s.cols {
+		s.cols[i] *= 4
+	}
+	s.rows = samplePositions(s.rows, h, gh, sp)
+	s.grey = grow(s.grey, n*cells)
+	s.bg = grow(s.bg, cells)
+	s.sat = grow(s.sat, n*(gw+1)*(gh+1))
+	s.mean = grow(s.mean, n)
+	s.tmp = grow(s.tmp, n)
+
+	div := uint32(sp * sp)
+	for i, f := range frames {
+		s.reduce(f, s.grey[i*cells:(i+1)*cells], sp, div)
+	}
+	s.median(cells)
+	sw := gw + 1
+	for i := 0; i < n; i++ {
+		g := s.grey[i*cells : (i+1)*cells]
+		sat := s.sat[i*sw*(gh+1) : (i+1)*sw*(gh+1)]
+		for x := 0; x < sw; x++ {
+			sat[x] = 0
+		}
+		for y := 0; y < gh; y++ {
+			prev := sat[y*sw : (y+1)*sw]
+			cur := sat[(y+1)*sw : (y+2)*sw]
+			gr := g[y*gw : (y+1)*gw]
+			br := s.bg[y*gw : (y+1)*gw]
+			var run uint32
+			cur[0] = 0
+			for x := 0; x < gw; x++ {
+				d := int32(gr[x]) - int32(br[x])
+				if d < 0 {
+					d = -d
+				}
+				run += uint32(d)
+				cur[x+1] = prev[x+1] + run
+			}
+		}
+		s.mean[i] = float64(sat[len(sat)-1]) / float64(cells)
+	}
+}
+
+// reduce writes the reduced grey copy of f into dst.
+func (s *motionSegment) reduce(f *image.RGBA, dst []uint8, sp int, div uint32) {
+	gw := s.gw
+	pix := f.Pix
+	stride := f.Stride
+	base := f.PixOffset(f.Rect.Min.X, f.Rect.Min.Y)
+	cols := s.cols
+	for y := 0; y < s.gh; y++ {
+		rows := s.rows[y*sp : (y+1)*sp]
+		out := dst[y*gw : (y+1)*gw]
+		for x := range out {
+			cx := cols[x*sp : (x+1)*sp]
+			var sum uint32
+			for _, ry := range rows {
+				row := base + ry*stride
+				for _, ox := range cx {
+					p := pix[row+ox : row+ox+3 : row+ox+3]
+					// ITU-R 601 luma in 16.16 fixed point, as image/color does.
+					sum += (19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16
+				}
+			}
+			out[x] = uint8(sum / div)
+		}
+	}
+}
+
+// median fills s.bg with the per-cell temporal median; for an even number
+// of frames it is the rounded mean of the two middle values.
+func (s *motionSegment) median(cells int) {
+	n := s.n
+	tmp := s.tmp[:n]
+	for c := 0; c < cells; c++ {
+		for i := 0; i < n; i++ {
+			tmp[i] = s.grey[i*cells+c]
+		}
+		// Insertion sort: n is small (24 by default) and the values of a
+		// static pixel are nearly sorted already.
+		for i := 1; i < n; i++ {
+			v := tmp[i]
+			j := i
+			for j > 0 && tmp[j-1] > v {
+				tmp[j] = tmp[j-1]
+				j--
+			}
+			tmp[j] = v
+		}
+		if n%2 == 1 {
+			s.bg[c] = tmp[n/2]
+		} else {
+			s.bg[c] = uint8((uint16(tmp[n/2-1]) + uint16(tmp[n/2]) + 1) / 2)
+		}
+	}
+}
+
+// Frame returns the mean absolute difference of frame i from the
+// background over the whole frame; 0 for an index out of range.
+func (s *motionSegment) Frame(i int) float64 {
+	if i < 0 || i >= s.n {
+		return 0
+	}
+	return s.mean[i]
+}
+
+// Region returns the mean absolute difference of frame i from the
+// background over r (in size×size working coordinates, clipped to the
+// frame); 0 for an index out of range or an empty rectangle. Cell
+// boundaries that fall inside r's edges are weighted by the covered
+// fraction, which bilinear interpolation of the summed-area table gives
+// exactly.
+func (s *motionSegment) Region(i int, size int, r image.Rectangle) float64 {
+	if i < 0 || i >= s.n || size <= 0 {
+		return 0
+	}
+	r = r.Intersect(image.Rect(0, 0, size, size))
+	if r.Empty() {
+		return 0
+	}
+	fx := float64(s.gw) / float64(size)
+	fy := float64(s.gh) / float64(size)
+	x0, x1 := float64(r.Min.X)*fx, float64(r.Max.X)*fx
+	y0, y1 := float64(r.Min.Y)*fy, float64(r.Max.Y)*fy
+	sw := s.gw + 1
+	sat := s.sat[i*sw*(s.gh+1) : (i+1)*sw*(s.gh+1)]
+	sum := s.at(sat, x1, y1) - s.at(sat, x0, y1) - s.at(sat, x1, y0) + s.at(sat, x0, y0)
+	return sum / ((x1 - x0) * (y1 - y0))
+}
+
+// at samples the summed-area table at a fractional grid position.
+func (s *motionSegment) at(sat []uint32, x, y float64) float64 {
+	sw := s.gw + 1
+	ix, iy := int(x), int(y)
+	if ix >= s.gw {
+		ix = s.gw - 1
+	}
+	if iy >= s.gh {
+		iy = s.gh - 1
+	}
+	ax, ay := x-float64(ix), y-float64(iy)
+	a := float64(sat[iy*sw+ix])
+	b := float64(sat[iy*sw+ix+1])
+	c := float64(sat[(iy+1)*sw+ix])
+	d := float64(sat[(iy+1)*sw+ix+1])
+	top := a + (b-a)*ax
+	bot := c + (d-c)*ax
+	return top + (bot-top)*ay
+}
+
+// Release returns the buffers to the scorer's pool.
+func (s *motionSegment) Release() {
+	if s.owner == nil {
+		return
+	}
+	o := s.owner
+	s.owner = nil
+	o.pool.Put(s)
+}
