@@ -3,14 +3,63 @@ package realollama
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ollama/ollama/api"
 )
 
 // RequireEnv names the environment variable that turns a missing binary from
 // a skip into a failure; CI sets it so the tier cannot silently vanish.
 const RequireEnv = "ANYANOMALY_REQUIRE_REAL_OLLAMA"
+
+// ModelEnv names the environment variable that points the tier at an Ollama
+// the user runs (at $OLLAMA_HOST, default 127.0.0.1:11434) with a real
+// vision model, e.g. ANYANOMALY_REAL_OLLAMA_MODEL=qwen2.5vl:3b, instead of
+// starting the built binary with the tiny models.
+const ModelEnv = "ANYANOMALY_REAL_OLLAMA_MODEL"
+
+// Target is the server a test of this tier talks to.
+type Target struct {
+	// Server is the started server; nil for an external one.
+	Server *Server
+	// URL is the server's base URL.
+	URL *url.URL
+	// Client is an API client bound to URL.
+	Client *api.Client
+	// VisionModel reads images: VisionModel or $ANYANOMALY_REAL_OLLAMA_MODEL.
+	VisionModel string
+	// TextModel cannot read images; empty for an external server.
+	TextModel string
+}
+
+// External reports whether the target is a server the user runs, where
+// the tests must not assume tiny-model facts or change server settings.
+func (tg Target) External() bool { return tg.Server == nil }
+
+// TargetForTest returns the external server named by $ANYANOMALY_REAL_OLLAMA_MODEL
+// and $OLLAMA_HOST when set, otherwise StartForTest(t, cfg).
+func TargetForTest(t testing.TB, cfg Config) Target {
+	t.Helper()
+	if m := os.Getenv(ModelEnv); m != "" {
+		if testing.Short() {
+			t.Skip("real-Ollama tier skipped in -short mode")
+		}
+		u, err := HostFromEnv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Target{URL: u, Client: api.NewClient(u, &http.Client{}), VisionModel: m}
+	}
+	s := StartForTest(t, cfg)
+	return Target{Server: s, URL: s.URL(), Client: s.Client(), VisionModel: VisionModel, TextModel: TextModel}
+}
 
 // StartForTest starts a server for the test, registers the tiny models on it
 // and stops it in t.Cleanup (printing the server log tail if the test
@@ -49,4 +98,33 @@ func StartForTest(t testing.TB, cfg Config) *Server {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// HostFromEnv reads $OLLAMA_HOST the way the ollama CLI does for the cases
+// that matter here: "host", "host:port" or "scheme://host:port", default
+// http://127.0.0.1:11434.
+func HostFromEnv() (*url.URL, error) {
+	raw := strings.TrimSpace(os.Getenv("OLLAMA_HOST"))
+	scheme, hostport, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, hostport = "http", raw
+	}
+	if scheme != "http" && scheme != "https" {
+		return nil, fmt.Errorf("OLLAMA_HOST=%q: scheme must be http or https", raw)
+	}
+	hostport, _, _ = strings.Cut(hostport, "/")
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = hostport, ""
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" {
+		port = "11434"
+		if scheme == "https" {
+			port = "443"
+		}
+	}
+	return &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port)}, nil
 }
