@@ -143,16 +143,25 @@ func TestRealOllamaProtocol(t *testing.T) {
 	})
 
 	t.Run("show capabilities", func(t *testing.T) {
-		text, err := tg.Client.Show(ctx, &api.ShowRequest{Model: tg.TextModel})
-		if err != nil {
-			t.Fatal(err)
-		}
 		vis, err := tg.Client.Show(ctx, &api.ShowRequest{Model: tg.VisionModel})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("capabilities: text %v (projector_info %d keys), vision %v (projector_info %d keys)",
-			text.Capabilities, len(text.ProjectorInfo), vis.Capabilities, len(vis.ProjectorInfo))
+		t.Logf("%s: capabilities %v, projector_info %d keys", tg.VisionModel, vis.Capabilities, len(vis.ProjectorInfo))
+		if tg.External() {
+			// Newer servers report "vision" for every image-reading
+			// model; v0.6.x reports it only for single-file vision models
+			// and shows LLaVA-style ones through projector_info.
+			if !slices.Contains(vis.Capabilities, "vision") && len(vis.ProjectorInfo) == 0 {
+				t.Errorf("%s reports neither the vision capability nor a projector: it cannot read images", tg.VisionModel)
+			}
+			return
+		}
+		text, err := tg.Client.Show(ctx, &api.ShowRequest{Model: tg.TextModel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: capabilities %v, projector_info %d keys", tg.TextModel, text.Capabilities, len(text.ProjectorInfo))
 		if !slices.Contains(text.Capabilities, "completion") || slices.Contains(text.Capabilities, "vision") {
 			t.Errorf("text model capabilities %v, want completion without vision", text.Capabilities)
 		}
@@ -162,7 +171,11 @@ func TestRealOllamaProtocol(t *testing.T) {
 		// Ollama v0.6.5 derives "vision" only from a "<arch>.vision.block_count"
 		// key in the main model file (new-engine models such as gemma3); a
 		// LLaVA-style model whose vision lives in a separate projector layer
-		// reports only "completion" and shows the projector in projector_info.
+		// reports only "completion" and shows the projector in
+		// projector_info. Later releases add "vision" for projector models.
+		if slices.Contains(vis.Capabilities, "vision") {
+			t.Logf("this server reports vision for a projector model (newer than v0.6.5 behaviour)")
+		}
 		if len(vis.ProjectorInfo) == 0 {
 			t.Errorf("vision model has no projector_info; the projector layer was not registered")
 		}
@@ -196,6 +209,9 @@ func TestRealOllamaProtocol(t *testing.T) {
 	})
 
 	t.Run("image reaches the model", func(t *testing.T) {
+		if tg.External() {
+			t.Skip("the token count of an image is model-specific; checked with the tiny model only")
+		}
 		// The projector turns the image into (ImageSize/14)^2 embeddings
 		// that the model evaluates as prompt positions; the same request
 		// without the image evaluates fewer. This is the proof that the
@@ -209,6 +225,9 @@ func TestRealOllamaProtocol(t *testing.T) {
 	})
 
 	t.Run("text model silently ignores an image", func(t *testing.T) {
+		if tg.External() {
+			t.Skip("needs the tiny text-only model")
+		}
 		// Why the startup vision check matters: a model without a
 		// projector answers 200 and drops the image without a word.
 		with := postRaw(t, tg, "/api/chat", chatReq(tg.TextModel, img, false))

@@ -2,6 +2,7 @@ package realollama_test
 
 import (
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 
@@ -13,12 +14,12 @@ import (
 const busyBody = `{"error":"server busy, please try again.  maximum pending requests exceeded"}`
 
 // flood sends n identical chat requests at once and returns the replies.
-func flood(t *testing.T, s *realollama.Server, n int, req map[string]any) []rawReply {
+func flood(t *testing.T, tg realollama.Target, n int, req map[string]any) []rawReply {
 	t.Helper()
 	out := make([]rawReply, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { out[i] = postRaw(t, s, "/api/chat", req) })
+		wg.Go(func() { out[i] = postRaw(t, tg, "/api/chat", req) })
 	}
 	wg.Wait()
 	return out
@@ -51,14 +52,17 @@ func tally(t *testing.T, replies []rawReply) (ok, busy int) {
 // getting 503. The 503 appears while the scheduler is busy loading a model:
 // then requests pile up in its queue and those beyond MAX_QUEUE are refused.
 func TestRealOllamaQueueLimits(t *testing.T) {
-	s := realollama.StartForTest(t, realollama.Config{NumParallel: 1, MaxQueue: 1})
+	if os.Getenv(realollama.ModelEnv) != "" {
+		t.Skip("needs a server started with OLLAMA_NUM_PARALLEL=1 OLLAMA_MAX_QUEUE=1; runs with the built binary only")
+	}
+	tg := realollama.TargetForTest(t, realollama.Config{NumParallel: 1, MaxQueue: 1})
 	img := testJPEG(t)
 	const n = 12
-	req := chatReq(realollama.VisionModel, img, false)
+	req := chatReq(tg.VisionModel, img, false)
 	req["options"].(map[string]any)["num_predict"] = 16
 
 	t.Run("cold model: 503 beyond the queue while loading", func(t *testing.T) {
-		ok, busy := tally(t, flood(t, s, n, req))
+		ok, busy := tally(t, flood(t, tg, n, req))
 		t.Logf("cold flood of %d with NUM_PARALLEL=1 MAX_QUEUE=1: %d answered, %d refused with 503", n, ok, busy)
 		if ok == 0 {
 			t.Error("no request answered")
@@ -69,7 +73,7 @@ func TestRealOllamaQueueLimits(t *testing.T) {
 	})
 
 	t.Run("warm model: requests beyond NUM_PARALLEL wait, no 503", func(t *testing.T) {
-		ok, busy := tally(t, flood(t, s, n, req))
+		ok, busy := tally(t, flood(t, tg, n, req))
 		t.Logf("warm flood of %d with NUM_PARALLEL=1 MAX_QUEUE=1: %d answered, %d refused with 503", n, ok, busy)
 		if busy != 0 || ok != n {
 			t.Errorf("%d answered and %d refused, want all %d answered", ok, busy, n)
@@ -80,8 +84,8 @@ func TestRealOllamaQueueLimits(t *testing.T) {
 		// Ask for a model that is not loaded while flooding, so the
 		// scheduler is busy loading again; a refused streaming request must
 		// get the same plain JSON 503, not an NDJSON stream.
-		sreq := chatReq(realollama.TextModel, nil, true)
-		replies := flood(t, s, n, sreq)
+		sreq := chatReq(tg.TextModel, nil, true)
+		replies := flood(t, tg, n, sreq)
 		ok, busy := tally(t, replies)
 		t.Logf("cold streaming flood: %d answered, %d refused", ok, busy)
 		for _, r := range replies {
