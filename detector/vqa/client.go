@@ -136,6 +136,9 @@ func (c *Client) URL() string { return c.redacted }
 // Model is the model asked.
 func (c *Client) Model() string { return c.cfg.Model }
 
+// Structured reports whether structured output is requested.
+func (c *Client) Structured() bool { return c.cfg.Structured }
+
 // Close releases idle connections.
 func (c *Client) Close() {
 	if t, ok := c.transport.(interface{ CloseIdleConnections() }); ok {

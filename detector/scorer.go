@@ -1,0 +1,267 @@
+package detector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/context/query"
+	"github.com/anyanomaly/anyanomaly/context/relevance"
+	"github.com/anyanomaly/anyanomaly/detector/cache"
+	"github.com/anyanomaly/anyanomaly/detector/vqa"
+	"github.com/anyanomaly/anyanomaly/stream/segment"
+)
+
+// Asker is the LVLM seen by the scorer; *vqa.Client implements it.
+type Asker interface {
+	Rate(ctx context.Context, image []byte, prompt string) (vqa.Answer, time.Duration, error)
+	RateBatch(ctx context.Context, image []byte, prompt string, texts []string) ([]vqa.Answer, time.Duration, error)
+	Model() string
+	Structured() bool
+}
+
+// ScorerConfig configures segment scoring.
+type ScorerConfig struct {
+	// Query is the context-image geometry; the zero value means
+	// query.DefaultConfig().
+	Query query.Config
+	// Relevance rates regions for the context builders; nil means the
+	// default motion scorer.
+	Relevance relevance.Scorer
+}
+
+// ScorerDeps are the scorer's collaborators.
+type ScorerDeps struct {
+	// Cache, when set, stores every answer; Score consults it for calls
+	// whose source is not empty.
+	Cache *cache.Cache
+}
+
+// Scorer turns one segment and one rule into a SegmentScore (method §7–§8):
+// it builds the key frame, PC and TC images, asks the three questions per
+// text (or one per context with batching), takes the maximum over texts per
+// context and fuses. It is synchronous and safe for concurrent use: the
+// pool, `anyanomaly detect` and `anyanomaly eval` all score through it.
+type Scorer struct {
+	builder *query.Builder
+	cache   *cache.Cache
+
+	calls, cacheHits, parseFailures atomic.Uint64
+}
+
+// ScorerStats are the scorer's counters.
+type ScorerStats struct {
+	// Calls counts questions actually sent to an LVLM (not answered from
+	// the cache).
+	Calls uint64
+	// CacheHits counts questions answered from the cache.
+	CacheHits uint64
+	// ParseFailures counts answers without a usable number.
+	ParseFailures uint64
+}
+
+// NewScorer builds a scorer; it does no I/O.
+func NewScorer(cfg ScorerConfig, deps ScorerDeps) (*Scorer, error) {
+	if cfg.Query.WorkSize == 0 {
+		cfg.Query = query.DefaultConfig()
+	}
+	if cfg.Relevance == nil {
+		cfg.Relevance = relevance.NewMotion(relevance.MotionConfig{})
+	}
+	b, err := query.NewBuilder(cfg.Query, cfg.Relevance)
+	if err != nil {
+		return nil, fmt.Errorf("detector: %w", err)
+	}
+	return &Scorer{builder: b, cache: deps.Cache}, nil
+}
+
+// Stats returns the counters.
+func (s *Scorer) Stats() ScorerStats {
+	return ScorerStats{Calls: s.calls.Load(), CacheHits: s.cacheHits.Load(), ParseFailures: s.parseFailures.Load()}
+}
+
+// The three contexts, in SegmentScore order.
+const (
+	ContextFrame    = "frame"
+	ContextPosition = "position"
+	ContextTemporal = "temporal"
+)
+
+var contexts = [3]string{ContextFrame, ContextPosition, ContextTemporal}
+
+// question is one LVLM call: one context, one text or a batch of texts.
+type question struct {
+	ctx     int      // index into contexts
+	texts   []string // one text, or all of them when batched
+	textIdx []int    // indices of texts in the rule
+	prompt  string
+	format  string
+	key     cache.Key
+	answers []vqa.Answer
+	cached  bool
+	latency time.Duration
+}
+
+// Score scores seg for rule by asking ask. source, when not empty and the
+// scorer has a cache, names the frames for the cache (e.g.
+// "cshtech/01_0014/n24"): answers found there are not asked again, new ones
+// are stored. The segment must have at least four frames of one size.
+func (s *Scorer) Score(ctx context.Context, ask Asker, seg *segment.Segment, rule Rule, source string) (SegmentScore, error) {
+	rule = rule.withDefaults()
+	if err := rule.Validate(); err != nil {
+		return SegmentScore{}, err
+	}
+	if len(seg.Frames) == 0 {
+		return SegmentScore{}, fmt.Errorf("camera %s segment %d: no frames", seg.CameraID, seg.Seq)
+	}
+	out := SegmentScore{
+		CameraID:   seg.CameraID,
+		RuleID:     rule.ID,
+		Texts:      append([]string(nil), rule.Texts...),
+		Seq:        seg.Seq,
+		Start:      seg.Start(),
+		End:        seg.End(),
+		FirstFrame: seg.Frames[0].SourceIndex,
+		LastFrame:  seg.Frames[len(seg.Frames)-1].SourceIndex,
+		Model:      ask.Model(),
+	}
+	qs := s.questions(ask, seg, rule, source)
+	useCache := s.cache != nil && source != ""
+	missing := len(qs)
+	if useCache {
+		for i := range qs {
+			if a, ok := s.cache.Get(qs[i].key); ok {
+				qs[i].answers, qs[i].cached = a, true
+				missing--
+			}
+		}
+	}
+	if missing > 0 {
+		imgs, err := s.images(seg, rule)
+		if err != nil {
+			return SegmentScore{}, fmt.Errorf("camera %s segment %d: %w", seg.CameraID, seg.Seq, err)
+		}
+		out.Images = imgs[0]
+		for i := range qs {
+			q := &qs[i]
+			if q.cached {
+				continue
+			}
+			img := pick(imgs[q.textIdx[0]], q.ctx)
+			var err error
+			if len(q.texts) > 1 {
+				q.answers, q.latency, err = ask.RateBatch(ctx, img, q.prompt, q.texts)
+			} else {
+				var a vqa.Answer
+				a, q.latency, err = ask.Rate(ctx, img, q.prompt)
+				q.answers = []vqa.Answer{a}
+			}
+			s.calls.Add(1)
+			if err != nil {
+				return SegmentScore{}, fmt.Errorf("camera %s segment %d rule %s %s context: %w", seg.CameraID, seg.Seq, rule.ID, contexts[q.ctx], err)
+			}
+			for _, a := range q.answers {
+				if a.ParseFailed {
+					s.parseFailures.Add(1)
+				}
+			}
+			if useCache {
+				if err := s.cache.Put(q.key, q.answers); err != nil {
+					return SegmentScore{}, err
+				}
+			}
+		}
+	}
+	var best [3]float64
+	var reasons [3]string
+	var lat [3]time.Duration
+	seen := [3]bool{}
+	for _, q := range qs {
+		if q.cached {
+			s.cacheHits.Add(1)
+		}
+		lat[q.ctx] += q.latency
+		for _, a := range q.answers {
+			if !seen[q.ctx] || a.Score > best[q.ctx] {
+				best[q.ctx], reasons[q.ctx], seen[q.ctx] = a.Score, a.Reason, true
+			}
+		}
+	}
+	out.Contexts = ContextScores{Frame: best[0], Position: best[1], Temporal: best[2]}
+	out.Reasons = ContextReasons{Frame: reasons[0], Position: reasons[1], Temporal: reasons[2]}
+	out.Latencies = ContextLatencies{Frame: lat[0], Position: lat[1], Temporal: lat[2]}
+	out.Score = rule.Weights.Fuse(out.Contexts)
+	return out, nil
+}
+
+// questions lists the calls a segment needs, in context order.
+func (s *Scorer) questions(ask Asker, seg *segment.Segment, rule Rule, source string) []question {
+	format := ""
+	if ask.Structured() {
+		format = vqa.ScoreSchema
+	}
+	// Batching needs one image per context for all texts, which only a
+	// text-agnostic relevance (motion) gives.
+	batch := rule.Batch && len(rule.Texts) > 1 && s.builder.TextAgnostic()
+	var qs []question
+	for ci := range contexts {
+		p := rule.Prompt
+		p.Temporal = ci == 2
+		if batch {
+			idx := make([]int, len(rule.Texts))
+			for i := range idx {
+				idx[i] = i
+			}
+			qs = append(qs, question{ctx: ci, texts: rule.Texts, textIdx: idx, prompt: p.Batch(rule.Texts), format: vqa.BatchSchema(rule.Texts)})
+			continue
+		}
+		for ti, t := range rule.Texts {
+			qs = append(qs, question{ctx: ci, texts: []string{t}, textIdx: []int{ti}, prompt: p.Text(t), format: format})
+		}
+	}
+	for i := range qs {
+		q := &qs[i]
+		q.key = cache.Key{Source: source, Seq: seg.Seq, Texts: q.texts, Context: contexts[q.ctx], Model: ask.Model(), Prompt: q.prompt, Format: q.format}
+	}
+	return qs
+}
+
+// images builds and encodes the query images, one set per text (one shared
+// set when the relevance ignores the text).
+func (s *Scorer) images(seg *segment.Segment, rule Rule) ([]QueryImages, error) {
+	frames := seg.Images()
+	out := make([]QueryImages, len(rule.Texts))
+	for i, t := range rule.Texts {
+		if i > 0 && s.builder.TextAgnostic() {
+			out[i] = out[0]
+			continue
+		}
+		im, err := s.builder.Build(frames, t)
+		if err != nil {
+			return nil, err
+		}
+		j, err := s.builder.Encode(im)
+		s.builder.Release(im)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = QueryImages{KeyFrame: j.KeyFrame, Position: j.Position, Temporal: j.Temporal}
+	}
+	return out, nil
+}
+
+func pick(q QueryImages, ctx int) []byte {
+	switch ctx {
+	case 0:
+		return q.KeyFrame
+	case 1:
+		return q.Position
+	default:
+		return q.Temporal
+	}
+}
+
+// errNoRules is returned by Submit for a segment without rules.
+var errNoRules = errors.New("no rules")
