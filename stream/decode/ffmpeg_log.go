@@ -1,0 +1,52 @@
+package decode
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/asticode/go-astiav"
+)
+
+// FFmpeg's log callback is process-wide. It is installed once; messages are
+// dropped unless a capture is active. Captures are serialised by captureMu so
+// the messages collected belong to the operation that asked for them (FFmpeg
+// returns generic error codes, the real reason — "Cannot load libcuda.so.1" —
+// only appears in its log).
+var (
+	logOnce   sync.Once
+	captureMu sync.Mutex // held for the whole duration of a capture
+	linesMu   sync.Mutex
+	lines     *[]string
+)
+
+func installLogCallback() {
+	logOnce.Do(func() {
+		astiav.SetLogLevel(astiav.LogLevelError)
+		astiav.SetLogCallback(func(_ astiav.Classer, _ astiav.LogLevel, _, msg string) {
+			linesMu.Lock()
+			defer linesMu.Unlock()
+			if lines != nil && len(*lines) < 32 {
+				if m := strings.TrimSpace(msg); m != "" {
+					*lines = append(*lines, m)
+				}
+			}
+		})
+	})
+}
+
+// captureLog runs fn while collecting FFmpeg's error-level log messages and
+// returns them joined with "; ".
+func captureLog(fn func() error) (string, error) {
+	installLogCallback()
+	captureMu.Lock()
+	defer captureMu.Unlock()
+	var got []string
+	linesMu.Lock()
+	lines = &got
+	linesMu.Unlock()
+	err := fn()
+	linesMu.Lock()
+	lines = nil
+	linesMu.Unlock()
+	return strings.Join(got, "; "), err
+}

@@ -1,0 +1,150 @@
+package stream_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/segment"
+	"github.com/anyanomaly/anyanomaly/stream/streamtest"
+)
+
+func TestReadFile(t *testing.T) {
+	anomaly := &streamtest.Anomaly{Start: 1, End: 1.6, X: 0.5, Y: 0.5, Size: 0.25}
+	tests := []struct {
+		name       string
+		spec       streamtest.ClipSpec
+		frames     bool // JPEG folder instead of a clip
+		opts       stream.FileOptions
+		wantCodec  string
+		wantW      int
+		wantH      int
+		wantFrames int64
+	}{
+		{"h264 mp4", streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, Anomaly: anomaly}, false,
+			stream.FileOptions{SegmentFrames: 8}, "h264", 640, 480, 50},
+		{"h265 mkv", streamtest.ClipSpec{Width: 320, Height: 180, FPS: 25, Seconds: 2, Codec: "h265", Container: "mkv", Anomaly: anomaly}, false,
+			stream.FileOptions{SegmentFrames: 8, Stride: 4, LongSide: 160}, "hevc", 160, 90, 50},
+		{"raw h264 with b-frames", streamtest.ClipSpec{Width: 240, Height: 320, FPS: 25, Seconds: 2, Container: "raw", BFrames: 2, Anomaly: anomaly}, false,
+			stream.FileOptions{SegmentFrames: 8}, "h264", 480, 640, 50},
+		{"raw h265 sampled", streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, Codec: "h265", Container: "raw", Anomaly: anomaly}, false,
+			stream.FileOptions{SegmentFrames: 4, SampleFPS: 5}, "hevc", 640, 480, 50},
+		{"jpeg folder", streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, Anomaly: anomaly}, true,
+			stream.FileOptions{SegmentFrames: 8}, "mjpeg", 640, 480, 50},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var path string
+			if tc.frames {
+				path = streamtest.GenerateFrames(t, tc.spec)
+			} else {
+				path = streamtest.GenerateClip(t, tc.spec)
+			}
+			n := tc.opts.SegmentFrames
+			stride := tc.opts.Stride
+			if stride == 0 {
+				stride = n
+			}
+			var segs []*segment.Segment
+			info, err := stream.ReadFile(context.Background(), path, tc.opts, func(s *segment.Segment) error {
+				segs = append(segs, s)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Frames != tc.wantFrames || info.Codec != tc.wantCodec {
+				t.Fatalf("info %+v, want %d frames of %s", info, tc.wantFrames, tc.wantCodec)
+			}
+			analysed := info.Frames
+			if tc.opts.SampleFPS > 0 {
+				analysed = int64(float64(info.Frames) * tc.opts.SampleFPS / 25)
+			}
+			if info.Analysed != analysed {
+				t.Fatalf("analysed %d frames, want %d", info.Analysed, analysed)
+			}
+			wantSegs := (analysed-int64(n))/int64(stride) + 1
+			if int64(len(segs)) != wantSegs {
+				t.Fatalf("%d segments, want %d", len(segs), wantSegs)
+			}
+			var lastSrc int64 = -1
+			redInside, redOutside := 0, 0
+			for k, s := range segs {
+				if s.Seq != uint64(k) || len(s.Frames) != n {
+					t.Fatalf("segment %d: seq %d, %d frames", k, s.Seq, len(s.Frames))
+				}
+				for j, f := range s.Frames {
+					if f.Image.Bounds().Dx() != tc.wantW || f.Image.Bounds().Dy() != tc.wantH {
+						t.Fatalf("frame size %v, want %dx%d", f.Image.Bounds(), tc.wantW, tc.wantH)
+					}
+					if j > 0 && (f.PTS <= s.Frames[j-1].PTS || f.SourceIndex <= s.Frames[j-1].SourceIndex) {
+						t.Fatalf("segment %d: frame %d not after frame %d", k, j, j-1)
+					}
+					if stride == n && f.SourceIndex <= lastSrc {
+						t.Fatalf("source index %d after %d", f.SourceIndex, lastSrc)
+					}
+					lastSrc = f.SourceIndex
+					red := streamtest.RedFraction(f.Image) > 0.01
+					if tc.spec.AnomalyVisible(int(f.SourceIndex)) {
+						if red {
+							redInside++
+						} else {
+							t.Errorf("frame %d: anomaly not visible after decoding", f.SourceIndex)
+						}
+					} else if red {
+						redOutside++
+						t.Errorf("frame %d: red outside the anomaly interval", f.SourceIndex)
+					}
+				}
+			}
+			if redInside == 0 {
+				t.Fatal("no analysed frame showed the anomaly")
+			}
+		})
+	}
+}
+
+func TestReadFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.mp4")
+	if err := os.WriteFile(bad, []byte("not a video at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	dup := t.TempDir()
+	for _, n := range []string{"1.jpg", "01.jpg"} {
+		if err := os.WriteFile(filepath.Join(dup, n), []byte{0xff, 0xd8}, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"missing", filepath.Join(dir, "nope.mp4")},
+		{"garbage", bad},
+		{"empty folder", empty},
+		{"duplicate numbers", dup},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stream.ReadFile(context.Background(), tc.path, stream.FileOptions{}, func(*segment.Segment) error { return nil })
+			if err == nil {
+				t.Fatal("no error")
+			}
+			t.Log(err)
+		})
+	}
+}
+
+func TestReadFileStopsOnCallbackError(t *testing.T) {
+	path := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 2})
+	stop := errors.New("stop")
+	calls := 0
+	_, err := stream.ReadFile(context.Background(), path, stream.FileOptions{SegmentFrames: 4}, func(*segment.Segment) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("err %v after %d calls", err, calls)
+	}
+}
