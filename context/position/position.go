@@ -8,10 +8,9 @@ import (
 	"image"
 	"sync"
 
-	"golang.org/x/image/draw"
-
 	"github.com/anyanomaly/anyanomaly/context/grid"
 	"github.com/anyanomaly/anyanomaly/context/relevance"
+	"github.com/anyanomaly/anyanomaly/context/resample"
 )
 
 // Config sets the geometry of the PC image.
@@ -124,7 +123,7 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Res
 	}
 	r.RawMin, r.RawMax, r.Constant = grid.Normalize(att)
 
-	draw.ApproxBiLinear.Scale(r.Image, r.Image.Rect, frame, frame.Bounds(), draw.Src, nil)
+	resample.Bilinear(r.Image, r.Image.Rect, frame, frame.Bounds())
 	if !r.Constant {
 		applyMap(r.Image, att)
 	}

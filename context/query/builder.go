@@ -8,9 +8,9 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"sync"
 
+	"github.com/anyanomaly/anyanomaly/context/jpegenc"
 	"github.com/anyanomaly/anyanomaly/context/keyframe"
 	"github.com/anyanomaly/anyanomaly/context/position"
 	"github.com/anyanomaly/anyanomaly/context/relevance"
@@ -67,7 +67,8 @@ type Builder struct {
 	scorer relevance.Scorer
 	pos    *position.Builder
 	tc     *temporal.Builder
-	enc    sync.Pool // *bytes.Buffer
+	jpeg   *jpegenc.Encoder
+	enc    sync.Pool // *[]byte scratch for encoding
 }
 
 // NewBuilder checks cfg and returns a Builder that rates frames with scorer.
@@ -87,7 +88,11 @@ func NewBuilder(cfg Config, scorer relevance.Scorer) (*Builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	return &Builder{cfg: cfg, scorer: scorer, pos: pos, tc: tc}, nil
+	enc, err := jpegenc.NewEncoder(cfg.JPEGQuality)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	return &Builder{cfg: cfg, scorer: scorer, pos: pos, tc: tc, jpeg: enc}, nil
 }
 
 // Config returns the Builder's configuration.
@@ -158,8 +163,9 @@ func (b *Builder) Release(im *Images) {
 	*im = Images{}
 }
 
-// Encode JPEG-encodes the three images at the configured quality. The
-// returned slices are the caller's.
+// Encode JPEG-encodes the three images at the configured quality (baseline,
+// 4:2:0, standard tables; see package jpegenc). The returned slices are the
+// caller's.
 func (b *Builder) Encode(im *Images) (JPEGs, error) {
 	if im == nil || im.KeyFrame == nil || im.Position == nil || im.Temporal == nil {
 		return JPEGs{}, fmt.Errorf("query: encode: incomplete images")
@@ -178,15 +184,16 @@ func (b *Builder) Encode(im *Images) (JPEGs, error) {
 	return out, nil
 }
 
-func (b *Builder) encode(img image.Image) ([]byte, error) {
-	buf, _ := b.enc.Get().(*bytes.Buffer)
+func (b *Builder) encode(img *image.RGBA) ([]byte, error) {
+	buf, _ := b.enc.Get().(*[]byte)
 	if buf == nil {
-		buf = new(bytes.Buffer)
+		buf = new([]byte)
 	}
 	defer b.enc.Put(buf)
-	buf.Reset()
-	if err := jpeg.Encode(buf, img, &jpeg.Options{Quality: b.cfg.JPEGQuality}); err != nil {
+	out, err := b.jpeg.Encode((*buf)[:0], img)
+	*buf = out
+	if err != nil {
 		return nil, err
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return bytes.Clone(out), nil
 }

@@ -10,19 +10,20 @@ import (
 // MotionConfig tunes the motion scorer. The zero value means the defaults.
 type MotionConfig struct {
 	// GridSize is the long side, in cells, of the reduced grey copy of each
-	// frame on which motion is measured (default 96; a 640×360 frame becomes
-	// 96×54). Smaller is faster and blurrier.
+	// frame on which motion is measured (default 80; a 640×360 frame
+	// becomes 80×45 cells of 8×8 pixels). Smaller is faster and blurrier.
 	GridSize int
-	// Samples is how many pixels per axis are averaged into one cell
-	// (default 2, i.e. 4 pixels per cell). Averaging a few pixels instead of
-	// the whole cell keeps the cost independent of the frame size while
-	// still damping sensor noise.
+	// Samples is how many pixels of each cell are averaged into the cell's
+	// grey level (default 4, at most 64). They are spread evenly along the
+	// cell's middle row: one row per cell keeps the memory traffic at a
+	// fraction of the frame (the cost of reading whole frames dominates
+	// otherwise) while the averaging still damps sensor noise.
 	Samples int
 }
 
 // DefaultMotionConfig returns the defaults documented on MotionConfig.
 func DefaultMotionConfig() MotionConfig {
-	return MotionConfig{GridSize: 96, Samples: 2}
+	return MotionConfig{GridSize: 80, Samples: 4}
 }
 
 func (c MotionConfig) withDefaults() MotionConfig {
@@ -33,6 +34,7 @@ func (c MotionConfig) withDefaults() MotionConfig {
 	if c.Samples <= 0 {
 		c.Samples = d.Samples
 	}
+	c.Samples = min(c.Samples, 64)
 	return c
 }
 
@@ -117,7 +119,7 @@ type motionSegment struct {
 	sat    []uint32  // n × (gw+1)×(gh+1) summed-area tables of |grey-bg|
 	mean   []float64 // n frame means
 	cols   []int     // gw×samples byte offsets of sampled columns
-	rows   []int     // gh×samples sampled rows
+	rows   []int     // gh sampled rows, one per cell row
 	tmp    []uint8   // median scratch
 }
 
@@ -167,16 +169,15 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 	for i := range s.cols {
 		s.cols[i] *= 4
 	}
-	s.rows = samplePositions(s.rows, h, gh, sp)
+	s.rows = samplePositions(s.rows, h, gh, 1)
 	s.grey = grow(s.grey, n*cells)
 	s.bg = grow(s.bg, cells)
 	s.sat = grow(s.sat, n*(gw+1)*(gh+1))
 	s.mean = grow(s.mean, n)
 	s.tmp = grow(s.tmp, n)
 
-	div := uint32(sp * sp)
 	for i, f := range frames {
-		s.reduce(f, s.grey[i*cells:(i+1)*cells], sp, div)
+		s.reduce(f, s.grey[i*cells:(i+1)*cells], sp)
 	}
 	s.median(cells)
 	sw := gw + 1
@@ -206,28 +207,40 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 	}
 }
 
-// reduce writes the reduced grey copy of f into dst.
-func (s *motionSegment) reduce(f *image.RGBA, dst []uint8, sp int, div uint32) {
+// reduce writes the reduced grey copy of f into dst. The grey level is
+// (R + 2G + B)/4: motion needs a brightness, not colorimetric luma, and
+// this one costs no multiplications.
+func (s *motionSegment) reduce(f *image.RGBA, dst []uint8, sp int) {
 	gw := s.gw
 	pix := f.Pix
 	stride := f.Stride
 	base := f.PixOffset(f.Rect.Min.X, f.Rect.Min.Y)
-	cols := s.cols
+	rowLen := f.Rect.Dx() * 4
+	cols := s.cols[:gw*sp]
+	div := uint32(4 * sp)
 	for y := 0; y < s.gh; y++ {
-		rows := s.rows[y*sp : (y+1)*sp]
+		ry := s.rows[y]
+		row := pix[base+ry*stride : base+ry*stride+rowLen]
 		out := dst[y*gw : (y+1)*gw]
-		for x := range out {
-			cx := cols[x*sp : (x+1)*sp]
-			var sum uint32
-			for _, ry := range rows {
-				row := base + ry*stride
-				for _, ox := range cx {
-					p := pix[row+ox : row+ox+3 : row+ox+3]
-					// ITU-R 601 luma in 16.16 fixed point, as image/color does.
-					sum += (19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16
+		if sp == 4 {
+			for x := range out {
+				c := cols[4*x : 4*x+4 : 4*x+4]
+				var sum uint32
+				for _, o := range c {
+					p := row[o : o+3 : o+3]
+					sum += uint32(p[0]) + 2*uint32(p[1]) + uint32(p[2])
 				}
+				out[x] = uint8((sum + 8) >> 4)
 			}
-			out[x] = uint8(sum / div)
+			continue
+		}
+		for x := range out {
+			var sum uint32
+			for _, o := range cols[x*sp : (x+1)*sp] {
+				p := row[o : o+3 : o+3]
+				sum += uint32(p[0]) + 2*uint32(p[1]) + uint32(p[2])
+			}
+			out[x] = uint8((sum + div/2) / div)
 		}
 	}
 }

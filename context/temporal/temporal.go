@@ -8,10 +8,9 @@ import (
 	"image"
 	"sync"
 
-	"golang.org/x/image/draw"
-
 	"github.com/anyanomaly/anyanomaly/context/grid"
 	"github.com/anyanomaly/anyanomaly/context/relevance"
+	"github.com/anyanomaly/anyanomaly/context/resample"
 )
 
 // Config sets the geometry of the TC image.
@@ -131,7 +130,7 @@ func (b *Builder) Build(seg relevance.Segment, frames []*image.RGBA, idx [4]int)
 		src := mapRect(r.Window, work, f.Bounds())
 		r.Sources[j] = src
 		dst := image.Rect((j%2)*t, (j/2)*t, (j%2+1)*t, (j/2+1)*t)
-		draw.ApproxBiLinear.Scale(r.Image, dst, f, src, draw.Src, nil)
+		resample.Bilinear(r.Image, dst, f, src)
 	}
 	return r, nil
 }

@@ -1,0 +1,378 @@
+// Package jpegenc is a fast baseline JPEG encoder for *image.RGBA, made for
+// the three query images of every segment (a budget of a few milliseconds
+// for about 330 000 pixels per segment).
+//
+// The stream it writes is the same kind image/jpeg writes — baseline,
+// YCbCr 4:2:0, the quality-scaled quantisation tables and the Huffman
+// tables of the JPEG standard (ITU T.81 Annex K) — and its headers are
+// taken from image/jpeg itself: NewEncoder encodes a tiny picture with the
+// standard library at the same quality and reads the tables back, so the two
+// encoders agree on every table byte. What differs is the inner loop:
+// colour conversion on 2×2-averaged chroma, a floating-point AAN DCT with
+// the quantiser folded into its scale factors, and a 64-bit bit writer.
+package jpegenc
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math/bits"
+)
+
+// Encoder encodes pictures at one quality. It is immutable after
+// NewEncoder and safe for concurrent use.
+type Encoder struct {
+	quality int
+	header  []byte // SOI … SOS with a placeholder size in SOF0
+	sofSize int    // offset of SOF0's height field in header
+	recip   [2][64]float32
+	dc      [2]huffTable
+	ac      [2]huffTable
+}
+
+// huffTable maps a symbol to its code (right-aligned) and code length.
+type huffTable struct {
+	code [256]uint32
+	size [256]uint8
+}
+
+// NewEncoder returns an encoder for quality 1–100 (as image/jpeg's
+// Options.Quality).
+func NewEncoder(quality int) (*Encoder, error) {
+	if quality < 1 || quality > 100 {
+		return nil, fmt.Errorf("jpegenc: quality %d must be in 1..100", quality)
+	}
+	e := &Encoder{quality: quality}
+	var ref bytes.Buffer
+	probe := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	if err := jpeg.Encode(&ref, probe, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, fmt.Errorf("jpegenc: reference encode: %w", err)
+	}
+	if err := e.parseHeader(ref.Bytes()); err != nil {
+		return nil, fmt.Errorf("jpegenc: reading image/jpeg's tables: %w", err)
+	}
+	return e, nil
+}
+
+// Quality returns the encoder's quality.
+func (e *Encoder) Quality() int { return e.quality }
+
+// aanScale are the AAN DCT's per-frequency output scale factors:
+// cos(kπ/16)·√2 for k > 0, 1 for k = 0.
+var aanScale = [8]float64{1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.541196100, 0.275899379}
+
+// zigzag maps zig-zag position to natural (row-major) index.
+var zigzag = [64]uint8{
+	0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+	12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+	35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+}
+
+var errHeader = errors.New("unexpected stream layout")
+
+// parseHeader keeps the stream up to the end of SOS and extracts the
+// quantisation and Huffman tables.
+func (e *Encoder) parseHeader(b []byte) error {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return errHeader
+	}
+	p := 2
+	seen := 0
+	for p+4 <= len(b) {
+		if b[p] != 0xFF {
+			return errHeader
+		}
+		marker := b[p+1]
+		n := int(binary.BigEndian.Uint16(b[p+2:]))
+		if n < 2 || p+2+n > len(b) {
+			return errHeader
+		}
+		seg := b[p+4 : p+2+n]
+		switch marker {
+		case 0xDB: // DQT
+			for len(seg) >= 65 {
+				if seg[0]>>4 != 0 || seg[0]&15 > 1 {
+					return errHeader
+				}
+				t := seg[0] & 15
+				for k := 0; k < 64; k++ {
+					nat := int(zigzag[k])
+					q := float64(seg[1+k]) * aanScale[nat/8] * aanScale[nat%8] * 8
+					e.recip[t][nat] = float32(1 / q)
+				}
+				seen |= 1 << t
+				seg = seg[65:]
+			}
+		case 0xC0: // SOF0
+			if len(seg) != 15 || seg[5] != 3 || seg[7] != 0x22 || seg[8] != 0 || seg[10] != 0x11 || seg[11] != 1 || seg[13] != 0x11 || seg[14] != 1 {
+				return errHeader
+			}
+			e.sofSize = p + 5
+			seen |= 4
+		case 0xC4: // DHT
+			for len(seg) >= 17 {
+				class, id := seg[0]>>4, seg[0]&15
+				if class > 1 || id > 1 {
+					return errHeader
+				}
+				total := 0
+				for _, c := range seg[1:17] {
+					total += int(c)
+				}
+				if len(seg) < 17+total {
+					return errHeader
+				}
+				t := &e.dc[id]
+				if class == 1 {
+					t = &e.ac[id]
+				}
+				t.build(seg[1:17], seg[17:17+total])
+				seen |= 8 << (2*class + id)
+				seg = seg[17+total:]
+			}
+		case 0xDA: // SOS: the tables are all known by now
+			if seen != 0x7F {
+				return errHeader
+			}
+			e.header = append([]byte(nil), b[:p+2+n]...)
+			return nil
+		}
+		p += 2 + n
+	}
+	return errHeader
+}
+
+// build assigns canonical Huffman codes (T.81 Annex C).
+func (t *huffTable) build(counts, symbols []byte) {
+	code, k := uint32(0), 0
+	for length := 1; length <= 16; length++ {
+		for i := 0; i < int(counts[length-1]); i++ {
+			s := symbols[k]
+			t.code[s], t.size[s] = code, uint8(length)
+			code++
+			k++
+		}
+		code <<= 1
+	}
+}
+
+// Encode appends the JPEG encoding of img to dst and returns the extended
+// slice. Pictures larger than 65535 pixels on a side are an error.
+func (e *Encoder) Encode(dst []byte, img *image.RGBA) ([]byte, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= 0 || h <= 0 || w > 0xFFFF || h > 0xFFFF {
+		return dst, fmt.Errorf("jpegenc: cannot encode a %dx%d picture", w, h)
+	}
+	start := len(dst)
+	dst = append(dst, e.header...)
+	binary.BigEndian.PutUint16(dst[start+e.sofSize:], uint16(h))
+	binary.BigEndian.PutUint16(dst[start+e.sofSize+2:], uint16(w))
+	// Typical compressed size is well under a byte per pixel; reserving
+	// half of that up front avoids most regrowth.
+	dst = grow(dst, w*h/2)
+
+	bw := bitWriter{buf: dst}
+	var (
+		yb     [4][64]float32
+		cb, cr [64]float32
+		q      [64]int32
+		dcPrev [3]int32
+	)
+	for my := 0; my < h; my += 16 {
+		for mx := 0; mx < w; mx += 16 {
+			loadMCU(img, b.Min.X+mx, b.Min.Y+my, &yb, &cb, &cr)
+			for i := range yb {
+				fdct(&yb[i])
+				quantize(&yb[i], &e.recip[0], &q)
+				dcPrev[0] = e.block(&bw, &q, dcPrev[0], 0)
+			}
+			fdct(&cb)
+			quantize(&cb, &e.recip[1], &q)
+			dcPrev[1] = e.block(&bw, &q, dcPrev[1], 1)
+			fdct(&cr)
+			quantize(&cr, &e.recip[1], &q)
+			dcPrev[2] = e.block(&bw, &q, dcPrev[2], 1)
+		}
+	}
+	bw.emit(0x7F, 7) // pad the last byte with ones
+	bw.flushBytes()
+	return append(bw.buf, 0xFF, 0xD9), nil
+}
+
+func grow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), len(b)+n)
+	copy(nb, b)
+	return nb
+}
+
+// loadMCU converts the 16×16 macroblock at (x, y) into four level-shifted
+// luma blocks and two chroma blocks averaged over 2×2 pixels. Pixels past
+// the picture's edge repeat the last row or column, as image/jpeg does.
+func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32) {
+	r := img.Rect
+	var cs [3][64]int32 // 2×2 sums of R, G, B
+	var cols [16]int    // byte offsets of the 16 columns within a row
+	for i := range cols {
+		cols[i] = (min(x+i, r.Max.X-1) - r.Min.X) * 4
+	}
+	rowLen := r.Dx() * 4
+	for j := 0; j < 16; j++ {
+		sy := min(y+j, r.Max.Y-1) - r.Min.Y
+		row := img.Pix[sy*img.Stride : sy*img.Stride+rowLen]
+		cj := (j / 2) * 8
+		for half := 0; half < 2; half++ {
+			blk := yb[(j/8)*2+half][(j%8)*8 : (j%8)*8+8 : (j%8)*8+8]
+			cr0, cg0, cb0 := cs[0][cj+half*4:cj+half*4+4:cj+half*4+4], cs[1][cj+half*4:cj+half*4+4:cj+half*4+4], cs[2][cj+half*4:cj+half*4+4:cj+half*4+4]
+			for i := 0; i < 8; i++ {
+				o := cols[half*8+i]
+				p := row[o : o+3 : o+3]
+				R, G, B := int32(p[0]), int32(p[1]), int32(p[2])
+				blk[i] = float32((19595*R+38470*G+7471*B+1<<15)>>16) - 128
+				cr0[i/2] += R
+				cg0[i/2] += G
+				cb0[i/2] += B
+			}
+		}
+	}
+	for k := 0; k < 64; k++ {
+		R, G, B := float32(cs[0][k]), float32(cs[1][k]), float32(cs[2][k])
+		// ITU-R 601 chroma of the 2×2 mean; the +128 offset and the level
+		// shift cancel.
+		cb[k] = (-0.168736*R - 0.331264*G + 0.5*B) * 0.25
+		cr[k] = (0.5*R - 0.418688*G - 0.081312*B) * 0.25
+	}
+}
+
+// fdct is the Arai–Agui–Nakajima forward DCT on rows then columns. Its
+// outputs are the true coefficients times 8·aanScale[u]·aanScale[v], which
+// the quantiser's reciprocals undo.
+func fdct(d *[64]float32) {
+	for i := 0; i < 8; i++ {
+		r := (*[8]float32)(d[i*8 : i*8+8])
+		r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = fdct8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+	}
+	for i := 0; i < 8; i++ {
+		d[i], d[8+i], d[16+i], d[24+i], d[32+i], d[40+i], d[48+i], d[56+i] =
+			fdct8(d[i], d[8+i], d[16+i], d[24+i], d[32+i], d[40+i], d[48+i], d[56+i])
+	}
+}
+
+func fdct8(d0, d1, d2, d3, d4, d5, d6, d7 float32) (o0, o1, o2, o3, o4, o5, o6, o7 float32) {
+	t0, t7 := d0+d7, d0-d7
+	t1, t6 := d1+d6, d1-d6
+	t2, t5 := d2+d5, d2-d5
+	t3, t4 := d3+d4, d3-d4
+
+	t10, t13 := t0+t3, t0-t3
+	t11, t12 := t1+t2, t1-t2
+	o0 = t10 + t11
+	o4 = t10 - t11
+	z1 := (t12 + t13) * 0.707106781
+	o2 = t13 + z1
+	o6 = t13 - z1
+
+	t10 = t4 + t5
+	t11 = t5 + t6
+	t12 = t6 + t7
+	z5 := (t10 - t12) * 0.382683433
+	z2 := 0.541196100*t10 + z5
+	z4 := 1.306562965*t12 + z5
+	z3 := t11 * 0.707106781
+	z11 := t7 + z3
+	z13 := t7 - z3
+	o5 = z13 + z2
+	o3 = z13 - z2
+	o1 = z11 + z4
+	o7 = z11 - z4
+	return
+}
+
+// quantize divides by the quantiser (through its reciprocal), rounds to
+// the nearest integer and writes the result in zig-zag order. The offset
+// makes the float→int conversion (which truncates) a branch-free floor;
+// quantised coefficients are far below it in magnitude.
+func quantize(d *[64]float32, recip *[64]float32, q *[64]int32) {
+	for k, n := range zigzag {
+		n &= 63
+		q[k] = int32(d[n]*recip[n]+(rounding+0.5)) - rounding
+	}
+}
+
+const rounding = 1 << 14
+
+// block entropy-codes one quantised block and returns its DC value.
+func (e *Encoder) block(bw *bitWriter, q *[64]int32, prev int32, t int) int32 {
+	diff := q[0] - prev
+	n, extra := category(diff)
+	dc := &e.dc[t]
+	bw.emit(dc.code[n]<<n|extra, uint(dc.size[n])+uint(n))
+	ac := &e.ac[t]
+	run := uint32(0)
+	for k := 1; k < 64; k++ {
+		v := q[k]
+		if v == 0 {
+			run++
+			continue
+		}
+		for run > 15 {
+			bw.emit(ac.code[0xF0], uint(ac.size[0xF0]))
+			run -= 16
+		}
+		n, extra := category(v)
+		s := run<<4 | n
+		bw.emit(ac.code[s]<<n|extra, uint(ac.size[s])+uint(n))
+		run = 0
+	}
+	if run > 0 {
+		bw.emit(ac.code[0x00], uint(ac.size[0x00]))
+	}
+	return q[0]
+}
+
+// category returns v's magnitude category (bit length of |v|) and the
+// category's extra bits: v itself when positive, v−1 in n bits otherwise.
+func category(v int32) (n uint32, extra uint32) {
+	a := v
+	if a < 0 {
+		a = -a
+		v--
+	}
+	n = uint32(bits.Len32(uint32(a)))
+	return n, uint32(v) & (1<<n - 1)
+}
+
+// bitWriter packs codes MSB first and byte-stuffs 0xFF.
+type bitWriter struct {
+	buf []byte
+	acc uint64
+	n   uint
+}
+
+// emit appends the low size bits of code (size ≤ 32).
+func (w *bitWriter) emit(code uint32, size uint) {
+	w.acc = w.acc<<size | uint64(code)
+	w.n += size
+	if w.n >= 32 {
+		w.flushBytes()
+	}
+}
+
+func (w *bitWriter) flushBytes() {
+	for w.n >= 8 {
+		w.n -= 8
+		c := byte(w.acc >> w.n)
+		if c == 0xFF {
+			w.buf = append(w.buf, 0xFF, 0x00)
+		} else {
+			w.buf = append(w.buf, c)
+		}
+	}
+}
