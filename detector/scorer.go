@@ -2,7 +2,6 @@ package detector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -263,5 +262,3 @@ func pick(q QueryImages, ctx int) []byte {
 	}
 }
 
-// errNoRules is returned by Submit for a segment without rules.
-var errNoRules = errors.New("no rules")

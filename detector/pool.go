@@ -1,0 +1,505 @@
+package detector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/anyanomaly/anyanomaly/detector/vqa"
+	"github.com/anyanomaly/anyanomaly/stream/segment"
+)
+
+// EndpointConfig is one Ollama server and the model asked there.
+type EndpointConfig struct {
+	// URL is the Ollama base URL (a password in it is never logged).
+	URL string `json:"url" yaml:"url"`
+	// Model is the vision model, e.g. qwen2.5vl:7b.
+	Model string `json:"model" yaml:"model"`
+	// Concurrency is how many questions are in flight at once (default 1,
+	// Ollama's default OLLAMA_NUM_PARALLEL for most setups).
+	Concurrency int `json:"concurrency" yaml:"concurrency"`
+	// Timeout bounds one question, retries included (default 60s).
+	Timeout time.Duration `json:"timeout" yaml:"timeout"`
+	// Structured requests JSON {score, reason} answers.
+	Structured bool `json:"structured" yaml:"structured"`
+	// Stream asks for streamed replies.
+	Stream bool `json:"stream" yaml:"stream"`
+	// NumPredict caps generated tokens (default 128).
+	NumPredict int `json:"num_predict" yaml:"num_predict"`
+	// KeepAlive keeps the model loaded (default 10m).
+	KeepAlive time.Duration `json:"keep_alive" yaml:"keep_alive"`
+}
+
+// PoolConfig configures the worker pool.
+type PoolConfig struct {
+	// Endpoints are the LVLM servers; at least one.
+	Endpoints []EndpointConfig
+	// QueueSize bounds the segments waiting, all cameras together
+	// (default 32). Beyond it the oldest segment of the camera with the
+	// longest queue is dropped.
+	QueueSize int
+	// Gate is the motion gate.
+	Gate GateConfig
+	// Scorer configures the context images.
+	Scorer ScorerConfig
+}
+
+// PoolDeps are the pool's collaborators.
+type PoolDeps struct {
+	// Logger receives drop and error notices, at most once a second each.
+	Logger *slog.Logger
+	// OnScore receives every result, gated ones included, from the worker
+	// goroutines; it must return quickly (hand the score to a bounded queue
+	// of its own).
+	OnScore func(SegmentScore)
+	// Transport overrides the HTTP transport of the endpoints' clients.
+	Transport http.RoundTripper
+}
+
+// Pool scores the segments of many cameras on a limited number of
+// concurrent LVLM calls per endpoint (method §10). Submit never blocks: each
+// camera has its own FIFO, cameras are served round-robin, and the total
+// number of waiting segments is bounded, the oldest being dropped under
+// overload. A dispatcher hands each segment to the least-loaded endpoint
+// with a free slot as soon as one frees up, so no endpoint idles while work
+// waits.
+type Pool struct {
+	cfg     PoolConfig
+	log     *slog.Logger
+	onScore func(SegmentScore)
+	scorer  *Scorer
+	gate    *Gate
+	eps     []*endpoint
+	wake    chan struct{}
+	limiter logLimiter
+
+	mu       sync.Mutex
+	queues   map[string][]*job
+	ring     []string // cameras with waiting jobs, in service order
+	next     int      // ring position served next
+	waiting  int
+	running  bool
+	stopped  bool
+	stats    poolCounters
+	inflight []int
+}
+
+type endpoint struct {
+	cfg    EndpointConfig
+	client *vqa.Client
+	jobs   chan *job
+}
+
+type job struct {
+	seg   *segment.Segment
+	rules []Rule
+}
+
+type poolCounters struct {
+	submitted, dropped, gated, scored, failed uint64
+	errors                                    map[string]uint64
+}
+
+// PoolStats are the pool's counters as plain values.
+type PoolStats struct {
+	// Submitted counts segments accepted by Submit.
+	Submitted uint64
+	// Dropped counts segments dropped unscored (overload or shutdown).
+	Dropped uint64
+	// Gated counts (segment, rule) pairs the motion gate answered without
+	// the LVLM.
+	Gated uint64
+	// Scored counts (segment, rule) pairs scored by the LVLM.
+	Scored uint64
+	// Failed counts (segment, rule) pairs that could not be scored.
+	Failed uint64
+	// QueueDepth is the number of segments waiting now.
+	QueueDepth int
+	// Calls counts HTTP chat requests, retries included, over all endpoints.
+	Calls uint64
+	// Errors counts failed questions by class (vqa classes, plus "build" for
+	// context images that could not be built).
+	Errors map[string]uint64
+	// ParseFailures counts answers without a usable number.
+	ParseFailures uint64
+	// Latency is the histogram of answered questions' latencies.
+	Latency vqa.Histogram
+	// Endpoints has one entry per endpoint, in configuration order.
+	Endpoints []EndpointStats
+}
+
+// EndpointStats are one endpoint's counters.
+type EndpointStats struct {
+	URL, Model  string
+	Concurrency int
+	InFlight    int
+	Calls       uint64
+	Errors      map[string]uint64
+}
+
+// NewPool validates cfg and builds the pool; it does no I/O.
+func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
+	if len(cfg.Endpoints) == 0 {
+		return nil, errors.New("detector pool: at least one endpoint is required")
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 32
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	scorer, err := NewScorer(cfg.Scorer, ScorerDeps{})
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{
+		cfg:     cfg,
+		log:     log,
+		onScore: deps.OnScore,
+		scorer:  scorer,
+		gate:    NewGate(cfg.Gate),
+		wake:    make(chan struct{}, 1),
+		queues:  map[string][]*job{},
+		stats:   poolCounters{errors: map[string]uint64{}},
+	}
+	if p.onScore == nil {
+		p.onScore = func(SegmentScore) {}
+	}
+	for i, ec := range cfg.Endpoints {
+		if ec.Concurrency <= 0 {
+			ec.Concurrency = 1
+		}
+		c, err := vqa.New(vqa.Config{URL: ec.URL, Model: ec.Model, Timeout: ec.Timeout, Structured: ec.Structured,
+			Stream: ec.Stream, NumPredict: ec.NumPredict, KeepAlive: ec.KeepAlive}, vqa.Deps{Logger: log, Transport: deps.Transport})
+		if err != nil {
+			return nil, fmt.Errorf("detector pool: endpoint %d: %w", i+1, err)
+		}
+		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, jobs: make(chan *job, ec.Concurrency)})
+	}
+	p.inflight = make([]int, len(p.eps))
+	return p, nil
+}
+
+// Gate is the pool's motion gate (for its configuration and for Forget).
+func (p *Pool) Gate() *Gate { return p.gate }
+
+// Ready checks every endpoint: reachable, model present, vision capable.
+func (p *Pool) Ready(ctx context.Context) error {
+	var errs []error
+	for _, e := range p.eps {
+		if err := e.client.Check(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Submit queues seg for scoring against rules (the camera's current rules;
+// they are copied). It never blocks. The pool owns seg until its scores
+// have been delivered: the caller must not recycle its frames. It returns
+// false when the segment was not accepted (no rules, no frames, or the pool
+// has stopped).
+func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
+	if seg == nil || len(seg.Frames) == 0 || len(rules) == 0 {
+		return false
+	}
+	j := &job{seg: seg, rules: append([]Rule(nil), rules...)}
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return false
+	}
+	var dropped *job
+	if p.waiting >= p.cfg.QueueSize {
+		dropped = p.dropOldestLocked()
+	}
+	cam := seg.CameraID
+	if len(p.queues[cam]) == 0 {
+		p.ring = append(p.ring, cam)
+	}
+	p.queues[cam] = append(p.queues[cam], j)
+	p.waiting++
+	p.stats.submitted++
+	total := p.stats.dropped
+	p.mu.Unlock()
+	if dropped != nil {
+		p.limiter.do("drop", func(n int) {
+			p.log.Warn("detector overloaded: dropped oldest waiting segments", "camera", dropped.seg.CameraID,
+				"segment", dropped.seg.Seq, "dropped_since_last_log", n, "dropped_total", total, "queue_size", p.cfg.QueueSize)
+		})
+	}
+	p.signal()
+	return true
+}
+
+// dropOldestLocked removes the oldest job of the camera with the longest
+// queue, so one busy camera cannot push the others out.
+func (p *Pool) dropOldestLocked() *job {
+	longest := ""
+	for _, cam := range p.ring {
+		if longest == "" || len(p.queues[cam]) > len(p.queues[longest]) {
+			longest = cam
+		}
+	}
+	if longest == "" {
+		return nil
+	}
+	q := p.queues[longest]
+	j := q[0]
+	q[0] = nil
+	p.queues[longest] = q[1:]
+	p.waiting--
+	p.stats.dropped++
+	if len(p.queues[longest]) == 0 {
+		p.removeFromRingLocked(longest)
+	}
+	return j
+}
+
+func (p *Pool) removeFromRingLocked(cam string) {
+	for i, c := range p.ring {
+		if c == cam {
+			p.ring = append(p.ring[:i], p.ring[i+1:]...)
+			if p.next > i {
+				p.next--
+			}
+			break
+		}
+	}
+	if p.next >= len(p.ring) {
+		p.next = 0
+	}
+	delete(p.queues, cam)
+}
+
+// popLocked takes the next job round-robin over cameras.
+func (p *Pool) popLocked() *job {
+	if len(p.ring) == 0 {
+		return nil
+	}
+	if p.next >= len(p.ring) {
+		p.next = 0
+	}
+	cam := p.ring[p.next]
+	q := p.queues[cam]
+	j := q[0]
+	q[0] = nil
+	p.queues[cam] = q[1:]
+	p.waiting--
+	if len(p.queues[cam]) == 0 {
+		p.removeFromRingLocked(cam) // the next camera slides into this position
+	} else {
+		p.next = (p.next + 1) % len(p.ring)
+	}
+	return j
+}
+
+func (p *Pool) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches and scores until ctx ends, then drops what still waits
+// (counted) and returns nil once every worker has stopped. In-flight calls
+// are cancelled.
+func (p *Pool) Run(ctx context.Context) error {
+	p.mu.Lock()
+	if p.running || p.stopped {
+		p.mu.Unlock()
+		return errors.New("detector pool: Run called twice")
+	}
+	p.running = true
+	p.mu.Unlock()
+	g, ctx := errgroup.WithContext(ctx)
+	for i, e := range p.eps {
+		for range e.cfg.Concurrency {
+			g.Go(func() error {
+				p.work(ctx, i, e)
+				return nil
+			})
+		}
+	}
+	g.Go(func() error {
+		p.dispatch(ctx)
+		return nil
+	})
+	err := g.Wait()
+	p.mu.Lock()
+	p.stopped = true
+	p.stats.dropped += uint64(p.waiting)
+	p.queues, p.ring, p.waiting = map[string][]*job{}, nil, 0
+	p.mu.Unlock()
+	for _, e := range p.eps {
+		e.client.Close()
+	}
+	return err
+}
+
+// dispatch hands waiting jobs to the least-loaded endpoint with a free slot.
+func (p *Pool) dispatch(ctx context.Context) {
+	for {
+		for {
+			p.mu.Lock()
+			best := -1
+			for i, e := range p.eps {
+				if p.inflight[i] >= e.cfg.Concurrency {
+					continue
+				}
+				if best < 0 || p.inflight[i]*p.eps[best].cfg.Concurrency < p.inflight[best]*e.cfg.Concurrency {
+					best = i
+				}
+			}
+			if best < 0 || p.waiting == 0 {
+				p.mu.Unlock()
+				break
+			}
+			j := p.popLocked()
+			p.inflight[best]++
+			p.mu.Unlock()
+			p.eps[best].jobs <- j // buffered to Concurrency: a free slot never blocks
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		}
+	}
+}
+
+func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-e.jobs:
+			p.process(ctx, e, j)
+			p.mu.Lock()
+			p.inflight[idx]--
+			p.mu.Unlock()
+			p.signal()
+		}
+	}
+}
+
+func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
+	seg := j.seg
+	level := 0.0
+	if p.gate.cfg.Enabled {
+		var err error
+		if level, err = p.gate.MotionLevel(seg); err != nil {
+			p.fail(j, j.rules, "build", err)
+			return
+		}
+	}
+	for _, r := range j.rules {
+		if ctx.Err() != nil {
+			return
+		}
+		r = r.withDefaults()
+		if p.gate.Skip(seg.CameraID, r.ID, seg, level) {
+			p.mu.Lock()
+			p.stats.gated++
+			p.mu.Unlock()
+			p.onScore(SegmentScore{CameraID: seg.CameraID, RuleID: r.ID, Texts: append([]string(nil), r.Texts...), Seq: seg.Seq,
+				Start: seg.Start(), End: seg.End(), FirstFrame: seg.Frames[0].SourceIndex, LastFrame: seg.Frames[len(seg.Frames)-1].SourceIndex,
+				Gated: true, Model: e.cfg.Model})
+			continue
+		}
+		s, err := p.scorer.Score(ctx, e.client, seg, r, "")
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			cls := string(vqa.ClassOf(err))
+			if cls == "" {
+				cls = "build"
+			}
+			p.fail(j, []Rule{r}, cls, err)
+			continue
+		}
+		p.gate.Observe(seg.CameraID, r.ID, seg, s.Score, r.Threshold)
+		p.mu.Lock()
+		p.stats.scored++
+		p.mu.Unlock()
+		p.onScore(s)
+	}
+}
+
+func (p *Pool) fail(j *job, rules []Rule, class string, err error) {
+	p.mu.Lock()
+	p.stats.failed += uint64(len(rules))
+	if class == "build" {
+		p.stats.errors["build"]++
+	}
+	p.mu.Unlock()
+	p.limiter.do("fail:"+class, func(n int) {
+		p.log.Error("detector: segment not scored", "camera", j.seg.CameraID, "segment", j.seg.Seq,
+			"class", class, "failures_since_last_log", n, "error", err)
+	})
+}
+
+// Stats returns a snapshot of the counters.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	s := PoolStats{
+		Submitted:  p.stats.submitted,
+		Dropped:    p.stats.dropped,
+		Gated:      p.stats.gated,
+		Scored:     p.stats.scored,
+		Failed:     p.stats.failed,
+		QueueDepth: p.waiting,
+		Errors:     map[string]uint64{},
+	}
+	for k, v := range p.stats.errors {
+		s.Errors[k] = v
+	}
+	inflight := append([]int(nil), p.inflight...)
+	p.mu.Unlock()
+	for i, e := range p.eps {
+		cs := e.client.Stats()
+		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: inflight[i], Calls: cs.Calls, Errors: map[string]uint64{}}
+		for k, v := range cs.Errors {
+			es.Errors[string(k)] = v
+			s.Errors[string(k)] += v
+		}
+		s.Calls += cs.Calls
+		s.ParseFailures += cs.ParseFailures
+		s.Latency.Merge(cs.Latency)
+		s.Endpoints = append(s.Endpoints, es)
+	}
+	return s
+}
+
+// logLimiter lets a log line through at most once a second per key and
+// tells it how many were suppressed in between (plus itself).
+type logLimiter struct {
+	mu    sync.Mutex
+	last  map[string]time.Time
+	count map[string]int
+}
+
+func (l *logLimiter) do(key string, fn func(n int)) {
+	l.mu.Lock()
+	if l.last == nil {
+		l.last, l.count = map[string]time.Time{}, map[string]int{}
+	}
+	l.count[key]++
+	now := time.Now()
+	if now.Sub(l.last[key]) < time.Second {
+		l.mu.Unlock()
+		return
+	}
+	n := l.count[key]
+	l.last[key], l.count[key] = now, 0
+	l.mu.Unlock()
+	fn(n)
+}
