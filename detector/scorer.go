@@ -261,4 +261,3 @@ func pick(q QueryImages, ctx int) []byte {
 		return q.Temporal
 	}
 }
-
