@@ -1,0 +1,130 @@
+package configs_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/anyanomaly/anyanomaly/configs"
+)
+
+func compileSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(configs.Schema()))
+	if err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("config.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("config.schema.json")
+	if err != nil {
+		t.Fatalf("compile schema: %v", err)
+	}
+	return s
+}
+
+// yamlToJSONValue converts YAML text to the value a JSON decoder would
+// produce, which is what the schema validator expects.
+func yamlToJSONValue(t *testing.T, data []byte) any {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		t.Fatalf("yaml: %v", err)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var (
+	envRef  = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	credRef = regexp.MustCompile(`\$\{cred:([^}]+)\}`)
+)
+
+// exampleEnv sets every variable and credential an example refers to
+// (without a default) to a dummy value, so that Load sees a deployment
+// where the operator has provided them.
+func exampleEnv(t *testing.T, data []byte) {
+	for _, m := range envRef.FindAllSubmatch(data, -1) {
+		t.Setenv(string(m[1]), "dummy-secret")
+	}
+	creds := t.TempDir()
+	t.Setenv("CREDENTIALS_DIRECTORY", creds)
+	for _, m := range credRef.FindAllSubmatch(data, -1) {
+		if err := os.WriteFile(filepath.Join(creds, string(m[1])), []byte("dummy-cred\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestExamples loads every example through Load and validates it against
+// the JSON Schema: the two must agree that the examples are good.
+func TestExamples(t *testing.T) {
+	schema := compileSchema(t)
+	files, err := filepath.Glob("examples/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(yamlToJSONValue(t, data)); err != nil {
+				t.Errorf("schema rejects %s: %v", f, err)
+			}
+			exampleEnv(t, data)
+			c, err := configs.Load(f)
+			if err != nil {
+				t.Fatalf("Load(%s):\n%v", f, err)
+			}
+			if len(c.Cameras) == 0 {
+				t.Errorf("no cameras")
+			}
+			if !strings.Contains(string(data), "#") {
+				t.Errorf("%s has no comments; examples are documentation", f)
+			}
+		})
+	}
+}
+
+// TestSchemaRejectsBrokenFiles checks that the schema catches what it can
+// express, so editors flag the same mistakes as config check.
+func TestSchemaRejectsBrokenFiles(t *testing.T) {
+	schema := compileSchema(t)
+	for name, y := range map[string]string{
+		"unknown field":  base + "    tranport: tcp\n",
+		"bad threshold":  base + "        threshold: 1.5\n",
+		"bad enum":       base + "    hwaccel: opencl\n",
+		"bad duration":   base + "        cooldown: 5 minutes\n",
+		"two weights":    base + "        weights: [0.5, 0.5]\n",
+		"bad id":         strings.Replace(base, "id: cam1", "id: cam.1", 1),
+		"missing rules":  "cameras:\n  - {id: a, url: rtsp://h/a}\n",
+		"bad url scheme": strings.Replace(base, "rtsp://u", "http://u", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := schema.Validate(yamlToJSONValue(t, []byte(y))); err == nil {
+				t.Errorf("schema accepts a broken file:\n%s", y)
+			}
+			if _, err := configs.Parse("t.yaml", []byte(y), testEnv()); err == nil {
+				t.Errorf("Parse accepts a broken file")
+			}
+		})
+	}
+}

@@ -1,0 +1,352 @@
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxFileSize bounds a configuration file; anything larger is a mistake.
+const MaxFileSize = 4 << 20
+
+// Load reads, substitutes and validates the configuration file at path
+// using the process environment. Problems with the content come back as
+// Errors, each with its path and line; I/O problems as a wrapped error.
+func Load(path string) (*Config, error) {
+	return LoadEnv(path, Env{})
+}
+
+// LoadEnv is Load with an explicit environment.
+func LoadEnv(path string, env Env) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("config %s: larger than %d bytes", path, MaxFileSize)
+	}
+	return Parse(path, data, env)
+}
+
+// Parse builds a configuration from YAML text in four steps: defaults,
+// then the YAML on top (unknown fields are errors), then ${…}
+// substitution in every value (see Env), then Validate. name is used as
+// the config's Path. It returns Errors listing every problem.
+func Parse(name string, data []byte, env Env) (*Config, error) {
+	cfg := Default()
+	cfg.path = name
+	cfg.lines = map[string]int{}
+	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, substituted: map[int]bool{}}
+	doc, err := p.document(data)
+	if err != nil {
+		return nil, err
+	}
+	p.index(doc, "", 0)
+	p.substitute(doc, "")
+	checkFields(doc, reflectTypeOfConfig, "", &p.errs)
+	p.decode(doc)
+	if len(p.errs) > 0 {
+		// Validation on a half-decoded config would pile up consequential
+		// errors; the decode errors are the ones to fix first.
+		return nil, p.errs.errOrNil()
+	}
+	cfg.resolveStrides()
+	if cfg.Global.Node == "" {
+		cfg.Global.Node = defaultNode(env)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parser carries the state of one Parse.
+type parser struct {
+	cfg    *Config
+	env    Env
+	errs   Errors
+	byLine map[int][]string // line → paths of the values on it
+	// substituted marks lines whose values came from ${…}: decode errors
+	// there must not quote the value, which may be a secret.
+	substituted map[int]bool
+}
+
+func (p *parser) addf(path string, line int, format string, a ...any) {
+	p.errs = append(p.errs, FieldError{Path: path, Line: line, Msg: fmt.Sprintf(format, a...)})
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// document parses the YAML text into its single document's root mapping.
+func (p *parser) document(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, Errors{{Msg: "empty configuration: at least one camera is required"}}
+		}
+		return nil, Errors{p.yamlError(err.Error())}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, Errors{{Line: extra.Line, Msg: "more than one YAML document (remove the second \"---\")"}}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, Errors{p.yamlError(err.Error())}
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
+		return nil, Errors{{Msg: "empty configuration: at least one camera is required"}}
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, Errors{{Line: doc.Line, Msg: "the configuration must be a mapping (global:, lvlm:, nats:, defaults:, cameras:)"}}
+	}
+	return doc, nil
+}
+
+// yamlError turns one of yaml.v3's "line N: …" messages into a FieldError
+// with the path of the values on that line.
+func (p *parser) yamlError(msg string) FieldError {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return FieldError{Msg: msg}
+	}
+	line, _ := strconv.Atoi(m[1])
+	text := m[2]
+	if p.substituted[line] {
+		text = backquoted.ReplaceAllString(text, "`"+masked+"`")
+	}
+	return FieldError{Path: commonPath(p.byLine[line]), Line: line, Msg: text}
+}
+
+var backquoted = regexp.MustCompile("`[^`]*`")
+
+// index records the line of every value by path. A mapping entry gets the
+// line of its key, where the operator will look.
+func (p *parser) index(n *yaml.Node, path string, line int) {
+	if line == 0 {
+		line = n.Line
+	}
+	if path != "" {
+		p.cfg.lines[path] = line
+		if n.Kind == yaml.ScalarNode {
+			p.byLine[n.Line] = append(p.byLine[n.Line], path)
+		}
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p.index(v, joinKey(path, k.Value), k.Line)
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			p.index(item, joinIndex(path, i), 0)
+		}
+	}
+}
+
+// substitute expands ${…} in every scalar value (keys are left alone).
+func (p *parser) substitute(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "$") {
+			return
+		}
+		v, err := p.env.expand(n.Value)
+		if err != nil {
+			p.addf(path, n.Line, "%v", err)
+			return
+		}
+		if v == n.Value {
+			return
+		}
+		n.Value = v
+		p.substituted[n.Line] = true
+		// A plain scalar is typed by its text: let "${PORT}" become an int
+		// once substituted. Quoted or tagged scalars keep their type.
+		if n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+			n.Tag = ""
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p.substitute(n.Content[i+1], joinKey(path, n.Content[i].Value))
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			p.substitute(item, joinIndex(path, i))
+		}
+	}
+}
+
+// decode fills cfg from the document. Cameras, their rules and LVLM
+// endpoints are decoded item by item on top of their defaults, so that a
+// camera inherits every setting it does not write.
+func (p *parser) decode(doc *yaml.Node) {
+	pruneNulls(doc)
+	top, cams := without(doc, "cameras")
+	if lvlm := child(top, "lvlm"); lvlm != nil {
+		lvlmTop, _ := without(lvlm, "endpoints")
+		top = replaced(top, "lvlm", lvlmTop)
+	}
+	p.decodeInto(top, p.cfg)
+	if lvlm := child(doc, "lvlm"); lvlm != nil {
+		if eps := child(lvlm, "endpoints"); eps != nil && eps.Kind == yaml.SequenceNode {
+			p.cfg.LVLM.Endpoints = make([]Endpoint, len(eps.Content))
+			for i, item := range eps.Content {
+				p.cfg.LVLM.Endpoints[i] = defaultEndpoint()
+				p.decodeInto(item, &p.cfg.LVLM.Endpoints[i])
+			}
+		}
+	}
+	if cams == nil {
+		return
+	}
+	if cams.Kind != yaml.SequenceNode {
+		p.addf("cameras", cams.Line, "must be a list of cameras")
+		return
+	}
+	p.cfg.Cameras = make([]Camera, len(cams.Content))
+	for i, item := range cams.Content {
+		cam := &p.cfg.Cameras[i]
+		*cam = p.cfg.Defaults.newCamera()
+		camNode, rules := without(item, "rules")
+		p.decodeInto(camNode, cam)
+		if rules == nil {
+			continue
+		}
+		if rules.Kind != yaml.SequenceNode {
+			p.addf(joinKey(joinIndex("cameras", i), "rules"), rules.Line, "must be a list of rules")
+			continue
+		}
+		cam.Rules = make([]Rule, len(rules.Content))
+		for j, r := range rules.Content {
+			cam.Rules[j] = p.cfg.Defaults.newRule()
+			p.decodeInto(r, &cam.Rules[j])
+		}
+	}
+}
+
+func (p *parser) decodeInto(n *yaml.Node, v any) {
+	err := n.Decode(v)
+	if err == nil {
+		return
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, m := range te.Errors {
+			p.errs = append(p.errs, p.yamlError(m))
+		}
+		return
+	}
+	p.errs = append(p.errs, p.yamlError(err.Error()))
+}
+
+// without returns a shallow copy of mapping n lacking key, and key's value.
+func without(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return n, nil
+	}
+	cp := *n
+	cp.Content = nil
+	var val *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			val = n.Content[i+1]
+			continue
+		}
+		cp.Content = append(cp.Content, n.Content[i], n.Content[i+1])
+	}
+	return &cp, val
+}
+
+// replaced returns a shallow copy of mapping n with key's value set to v.
+func replaced(n *yaml.Node, key string, v *yaml.Node) *yaml.Node {
+	cp := *n
+	cp.Content = append([]*yaml.Node(nil), n.Content...)
+	for i := 0; i+1 < len(cp.Content); i += 2 {
+		if cp.Content[i].Value == key {
+			cp.Content[i+1] = v
+		}
+	}
+	return &cp
+}
+
+// pruneNulls drops mapping entries whose value is null ("key:" with
+// nothing after it): an empty key means "not set", so the default stays,
+// where yaml.v3 would zero the field.
+func pruneNulls(n *yaml.Node) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v := n.Content[i+1]
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+				continue
+			}
+			pruneNulls(v)
+			kept = append(kept, n.Content[i], v)
+		}
+		n.Content = kept
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			pruneNulls(item)
+		}
+	}
+}
+
+// child returns the value of key in mapping n, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// defaultNode derives a node name from the host name: subject tokens may
+// not contain dots.
+func defaultNode(env Env) string {
+	h, err := env.hostname()
+	if err != nil || h == "" {
+		return "anyanomaly"
+	}
+	var b strings.Builder
+	for _, r := range h {
+		if isIDRune(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+// resolveStrides turns an unset segment stride into the segment length,
+// so that changing frames alone keeps segments non-overlapping.
+func (c *Config) resolveStrides() {
+	if c.Defaults.Segment.Stride == 0 {
+		c.Defaults.Segment.Stride = c.Defaults.Segment.Frames
+	}
+	for i := range c.Cameras {
+		if s := &c.Cameras[i].Segment; s.Stride == 0 {
+			s.Stride = s.Frames
+		}
+	}
+}
