@@ -49,20 +49,28 @@ func TestDiff(t *testing.T) {
 		{"rule order only", func(s string) string {
 			return strings.Replace(s, "      - {id: r1, texts: [x], threshold: 0.5}\n      - {id: r2, texts: [y]}", "      - {id: r2, texts: [y]}\n      - {id: r1, texts: [x], threshold: 0.5}", 1)
 		}, map[string]configs.CameraChange{"a": configs.CameraUnchanged}, nil, nil},
-		{"motion gate in place", func(s string) string { return strings.Replace(s, "url: rtsp://u:pw@h/a", "url: rtsp://u:pw@h/a\n    motion_gate: {threshold: 9}", 1) },
+		{"motion gate in place", func(s string) string {
+			return strings.Replace(s, "url: rtsp://u:pw@h/a", "url: rtsp://u:pw@h/a\n    motion_gate: {threshold: 9}", 1)
+		},
 			map[string]configs.CameraChange{"a": configs.CameraUpdated}, nil, []string{"motion_gate.threshold"}},
 		{"url restarts", func(s string) string { return strings.Replace(s, "rtsp://u:pw@h/a", "rtsp://u:pw2@h/a", 1) },
 			map[string]configs.CameraChange{"a": configs.CameraRestart, "b": configs.CameraUnchanged}, nil, []string{"url"}},
-		{"transport restarts", func(s string) string { return strings.Replace(s, "url: rtsp://h/b", "url: rtsp://h/b\n    transport: udp", 1) },
+		{"transport restarts", func(s string) string {
+			return strings.Replace(s, "url: rtsp://h/b", "url: rtsp://h/b\n    transport: udp", 1)
+		},
 			map[string]configs.CameraChange{"b": configs.CameraRestart, "a": configs.CameraUnchanged}, nil, nil},
 		{"defaults change reaches every camera", func(s string) string { return s + "defaults: {sample_fps: 2}\n" },
 			map[string]configs.CameraChange{"a": configs.CameraRestart, "b": configs.CameraRestart, "c": configs.CameraRestart}, nil, []string{"sample_fps"}},
 		{"added and removed", func(s string) string {
 			return strings.Replace(s, "  - id: c\n    url: rtsp://h/c", "  - id: d\n    url: rtsp://h/d", 1)
 		}, map[string]configs.CameraChange{"c": configs.CameraRemoved, "d": configs.CameraAdded, "a": configs.CameraUnchanged}, nil, nil},
-		{"disabled counts as removed", func(s string) string { return strings.Replace(s, "url: rtsp://h/c", "url: rtsp://h/c\n    enabled: false", 1) },
+		{"disabled counts as removed", func(s string) string {
+			return strings.Replace(s, "url: rtsp://h/c", "url: rtsp://h/c\n    enabled: false", 1)
+		},
 			map[string]configs.CameraChange{"c": configs.CameraRemoved}, nil, nil},
-		{"global changes", func(s string) string { return s + "lvlm: {prompt_variant: simple}\nnats: {urls: [\"nats://h:4222\"]}\n" },
+		{"global changes", func(s string) string {
+			return s + "lvlm: {prompt_variant: simple}\nnats: {urls: [\"nats://h:4222\"]}\n"
+		},
 			map[string]configs.CameraChange{"a": configs.CameraUnchanged}, []string{"lvlm.prompt_variant", "nats.urls"}, nil},
 	}
 	for _, tt := range tests {
