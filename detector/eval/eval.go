@@ -153,7 +153,7 @@ func (e *Evaluator) collect(ctx context.Context) (map[string]map[string]VideoSco
 		runs := runsOf[name]
 		v, _ := runs[0].Video(name)
 		labelled := v.Frames // labels.Set guarantees one count per video
-		want := -1 // segments needed; -1: all the source has
+		want := -1           // segments needed; -1: all the source has
 		if labelled > 0 {
 			want = labelled / n
 		}
