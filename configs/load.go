@@ -57,9 +57,10 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 	p.substitute(doc, "")
 	checkFields(doc, reflectTypeOfConfig, "", &p.errs)
 	p.decode(doc)
-	if len(p.errs) > 0 {
-		// Validation on a half-decoded config would pile up consequential
-		// errors; the decode errors are the ones to fix first.
+	if p.decodeFailed {
+		// A value that failed to decode is left at zero; validating it
+		// would pile up consequential errors, so the decode errors (and
+		// any unknown fields and substitution errors) come first.
 		return nil, p.errs.errOrNil()
 	}
 	cfg.resolveStrides()
@@ -67,7 +68,21 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 		cfg.Global.Node = defaultNode(env)
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		// Unknown fields and substitution errors do not disturb the other
+		// values, so validation still runs; a path already reported is
+		// not reported twice.
+		reported := map[string]bool{}
+		for _, e := range p.errs {
+			reported[e.Path] = true
+		}
+		for _, e := range err.(Errors) {
+			if !reported[e.Path] {
+				p.errs = append(p.errs, e)
+			}
+		}
+	}
+	if len(p.errs) > 0 {
+		return nil, p.errs.errOrNil()
 	}
 	return cfg, nil
 }
@@ -81,6 +96,8 @@ type parser struct {
 	// substituted marks lines whose values came from ${…}: decode errors
 	// there must not quote the value, which may be a secret.
 	substituted map[int]bool
+	// decodeFailed is set when a value could not be decoded.
+	decodeFailed bool
 }
 
 func (p *parser) addf(path string, line int, format string, a ...any) {
@@ -216,6 +233,7 @@ func (p *parser) decode(doc *yaml.Node) {
 	}
 	if cams.Kind != yaml.SequenceNode {
 		p.addf("cameras", cams.Line, "must be a list of cameras")
+		p.decodeFailed = true
 		return
 	}
 	p.cfg.Cameras = make([]Camera, len(cams.Content))
@@ -229,6 +247,7 @@ func (p *parser) decode(doc *yaml.Node) {
 		}
 		if rules.Kind != yaml.SequenceNode {
 			p.addf(joinKey(joinIndex("cameras", i), "rules"), rules.Line, "must be a list of rules")
+			p.decodeFailed = true
 			continue
 		}
 		cam.Rules = make([]Rule, len(rules.Content))
@@ -244,6 +263,7 @@ func (p *parser) decodeInto(n *yaml.Node, v any) {
 	if err == nil {
 		return
 	}
+	p.decodeFailed = true
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		for _, m := range te.Errors {
