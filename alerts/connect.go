@@ -1,0 +1,119 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// natsOptions turns the connection settings into nats.go options: every
+// auth mode, TLS, and reconnecting forever with capped exponential backoff.
+// The reconnect buffer is off so a publish while disconnected fails at once
+// and the record stays in the spool (which keeps the order).
+func natsOptions(cfg Config, user string, password Secret, h connHandlers) ([]nats.Option, error) {
+	opts := []nats.Option{
+		nats.Name("anyanomaly-" + cfg.Node),
+		nats.MaxReconnects(-1),
+		nats.ReconnectBufSize(-1),
+		nats.IgnoreAuthErrorAbort(),
+		nats.CustomReconnectDelay(func(attempts int) time.Duration {
+			return backoff(cfg.ReconnectWait, cfg.ReconnectMaxWait, attempts)
+		}),
+		nats.Timeout(5 * time.Second),
+	}
+	if user != "" {
+		opts = append(opts, nats.UserInfo(user, password.Value()))
+	}
+	if cfg.Token != "" {
+		opts = append(opts, nats.Token(cfg.Token.Value()))
+	}
+	if cfg.NKeySeedFile != "" {
+		o, err := nats.NkeyOptionFromSeed(cfg.NKeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("alerts: NKey seed file %s: %w", cfg.NKeySeedFile, err)
+		}
+		opts = append(opts, o)
+	}
+	if cfg.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	}
+	if cfg.TLSCAFile != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLSCAFile))
+	}
+	if cfg.TLSCertFile != "" {
+		opts = append(opts, nats.ClientCert(cfg.TLSCertFile, cfg.TLSKeyFile))
+	}
+	if h.disconnected != nil {
+		opts = append(opts, nats.DisconnectErrHandler(h.disconnected))
+	}
+	if h.reconnected != nil {
+		opts = append(opts, nats.ReconnectHandler(h.reconnected))
+	}
+	if h.asyncErr != nil {
+		opts = append(opts, nats.ErrorHandler(h.asyncErr))
+	}
+	return opts, nil
+}
+
+type connHandlers struct {
+	disconnected func(*nats.Conn, error)
+	reconnected  func(*nats.Conn)
+	asyncErr     func(*nats.Conn, *nats.Subscription, error)
+}
+
+// backoff is min(max, first·2^attempts) with ±20 % jitter.
+func backoff(first, maxWait time.Duration, attempts int) time.Duration {
+	d := first
+	for i := 0; i < attempts && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	j := time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return max(j, time.Millisecond)
+}
+
+// isAuthError tells configuration mistakes, which retrying cannot fix,
+// from network trouble.
+func isAuthError(err error) bool {
+	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
+		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrAccountAuthExpired) {
+		return true
+	}
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "authorization violation") || strings.Contains(s, "authentication")
+}
+
+// dial connects to urls, retrying network failures with backoff until ctx
+// ends; an authorization failure is returned at once as a clear error.
+func dial(ctx context.Context, cfg Config, urls []string, opts []nats.Option, log *slog.Logger) (*nats.Conn, error) {
+	joined := strings.Join(urls, ",")
+	masked := make([]string, len(urls))
+	for i, u := range urls {
+		masked[i] = MaskURL(u)
+	}
+	where := strings.Join(masked, ",")
+	for attempt := 0; ; attempt++ {
+		nc, err := nats.Connect(joined, opts...)
+		if err == nil {
+			return nc, nil
+		}
+		if isAuthError(err) {
+			return nil, fmt.Errorf("alerts: connect to NATS %s: authorization failed (check user/password, token, NKey or creds): %w", where, err)
+		}
+		wait := backoff(cfg.ReconnectWait, cfg.ReconnectMaxWait, attempt)
+		log.Warn("alerts: NATS unreachable; events go to the spool until it is", "servers", where, "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,323 @@
+package alerts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+)
+
+// Run opens the spool, starts the embedded server when no URL is
+// configured, connects (retrying forever; an authorization failure is
+// returned), sets up the stream and the snapshot bucket and delivers
+// records until ctx ends. Then it ends open events with reason "shutdown",
+// flushes for at most ShutdownTimeout, and closes everything. It returns
+// nil after a clean shutdown.
+func (p *Publisher) Run(ctx context.Context) error {
+	p.started = p.now()
+	sp, err := OpenSpool(p.cfg.SpoolDir, p.cfg.SpoolMaxBytes, p.cfg.SpoolMaxRecords, p.log)
+	if err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	p.mu.Lock()
+	p.spool = sp
+	pre := p.pre
+	p.pre = nil
+	for _, b := range pre {
+		if _, err := sp.Append(b); err != nil {
+			p.st.spoolFull.Add(1)
+			p.log.Error("alerts: record from before start DROPPED", "err", err)
+		}
+	}
+	p.mu.Unlock()
+	if n, bytes := sp.Depth(); n > 0 {
+		p.log.Info("alerts: spool holds undelivered records; replaying them in order", "records", n, "bytes", bytes)
+	}
+
+	var emb *EmbeddedServer
+	urls := p.cfg.URLs
+	user, password := p.cfg.User, p.cfg.Password
+	if len(urls) == 0 {
+		emb = NewEmbeddedServer(p.cfg.Embedded, p.cfg.Node, p.log)
+		if err := emb.Start(); err != nil {
+			p.closeSpool()
+			return err
+		}
+		urls = []string{emb.ClientURL()}
+		user, password = p.cfg.Embedded.User, p.cfg.Embedded.Password
+		if a := emb.MQTTAddr(); a != "" {
+			p.mqttAddr.Store(&a)
+		}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return p.syncLoop(gctx) })
+	conns := make(chan *nats.Conn, 1)
+	g.Go(func() error { return p.deliver(gctx, urls, user, password, conns) })
+	g.Go(func() error { return p.tickLoop(gctx) })
+	runErr := g.Wait()
+	if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
+		runErr = nil
+	}
+
+	// Shutdown: end what is open, then give the sender a bounded time to
+	// get the spool out.
+	p.mu.Lock()
+	for camID, cam := range p.cameras {
+		for rid, rs := range cam.rules {
+			p.forceEndLocked(camID, cam, rid, rs, "shutdown")
+		}
+	}
+	p.mu.Unlock()
+	var nc *nats.Conn
+	select {
+	case nc = <-conns:
+	default:
+	}
+	if nc != nil && runErr == nil {
+		fctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownTimeout)
+		if err := p.flush(fctx, nc); err != nil {
+			n, _ := sp.Depth()
+			p.log.Warn("alerts: shutdown flush incomplete; the rest stays in the spool for the next start", "records", n, "err", err)
+		}
+		cancel()
+	}
+	if nc != nil {
+		nc.Close()
+	}
+	p.connected.Store(false)
+	p.closeSpool()
+	if emb != nil {
+		emb.Shutdown()
+	}
+	return runErr
+}
+
+func (p *Publisher) closeSpool() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.spool != nil {
+		if err := p.spool.Close(); err != nil {
+			p.log.Error("alerts: close spool", "err", err)
+		}
+	}
+	p.stopped = true
+}
+
+// flush syncs the spool and sends until it is empty or ctx ends.
+func (p *Publisher) flush(ctx context.Context, nc *nats.Conn) error {
+	if _, err := p.syncOnce(); err != nil {
+		return err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("alerts: jetstream: %w", err)
+	}
+	return p.send(ctx, js, nc, true)
+}
+
+// syncLoop is the group commit: whenever records were appended it fsyncs
+// them and lets the sender go; it also checkpoints the spool head.
+func (p *Publisher) syncLoop(ctx context.Context) error {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.wake:
+			if _, err := p.syncOnce(); err != nil {
+				p.rl.log1s(slog.LevelError, "fsync", "alerts: spool fsync failed", "err", err)
+			}
+		case <-t.C:
+			if err := p.spool.Checkpoint(); err != nil {
+				p.rl.log1s(slog.LevelError, "checkpoint", "alerts: spool checkpoint failed", "err", err)
+			}
+		}
+	}
+}
+
+func (p *Publisher) syncOnce() (uint64, error) {
+	d, err := p.spool.Sync()
+	if d > p.durable.Load() {
+		p.durable.Store(d)
+		signal(p.sendWake)
+	}
+	return d, err
+}
+
+// tickLoop sends heartbeats and ends events whose camera went quiet.
+func (p *Publisher) tickLoop(ctx context.Context) error {
+	hb := p.cfg.HeartbeatInterval
+	var hbC <-chan time.Time
+	if hb > 0 {
+		t := time.NewTicker(hb)
+		defer t.Stop()
+		hbC = t.C
+	}
+	stale := time.NewTicker(max(p.cfg.StaleAfter/4, 10*time.Millisecond))
+	defer stale.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-hbC:
+			p.heartbeat()
+		case <-stale.C:
+			p.endStale()
+		}
+	}
+}
+
+func (p *Publisher) endStale() {
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for camID, cam := range p.cameras {
+		for rid, rs := range cam.rules {
+			if rs.lc.open() && now.Sub(rs.lastWall) >= p.cfg.StaleAfter {
+				p.forceEndLocked(camID, cam, rid, rs, "no scores")
+			}
+		}
+	}
+}
+
+func (p *Publisher) heartbeat() {
+	nc := p.nc.Load()
+	if nc == nil || !p.connected.Load() {
+		return
+	}
+	now := p.now()
+	n, _ := p.spool.Depth()
+	hb := Heartbeat{
+		SchemaVersion: SchemaVersion, Node: p.cfg.Node, Time: now.UTC(),
+		UptimeSeconds: now.Sub(p.started).Seconds(), OpenEvents: p.openEvents(), SpoolRecords: n,
+	}
+	data, _ := json.Marshal(hb)
+	// A heartbeat is only news while fresh: plain publish, not spooled.
+	if err := nc.Publish(p.subj.Heartbeat(p.cfg.Node), data); err == nil {
+		p.st.heartbeats.Add(1)
+	}
+}
+
+func (p *Publisher) openEvents() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, cam := range p.cameras {
+		for _, rs := range cam.rules {
+			if rs.lc.open() {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// deliver connects, prepares JetStream and runs the sender.
+func (p *Publisher) deliver(ctx context.Context, urls []string, user string, password Secret, conns chan<- *nats.Conn) error {
+	opts, err := natsOptions(p.cfg, user, password, connHandlers{
+		disconnected: func(_ *nats.Conn, err error) {
+			p.connected.Store(false)
+			p.st.disconnects.Add(1)
+			p.rl.log1s(slog.LevelWarn, "disconnect", "alerts: NATS connection lost; spooling", "err", err)
+		},
+		reconnected: func(nc *nats.Conn) {
+			p.st.reconnects.Add(1)
+			p.connected.Store(true)
+			u := MaskURL(nc.ConnectedUrl())
+			p.serverURL.Store(&u)
+			p.log.Info("alerts: NATS reconnected", "url", u)
+			signal(p.reconnect)
+		},
+		asyncErr: func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			p.rl.log1s(slog.LevelWarn, "asyncerr", "alerts: NATS error", "err", err)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	nc, err := dial(ctx, p.cfg, urls, opts, p.log)
+	if err != nil {
+		return err
+	}
+	conns <- nc
+	p.nc.Store(nc)
+	u := MaskURL(nc.ConnectedUrl())
+	p.serverURL.Store(&u)
+	p.connected.Store(nc.IsConnected())
+	p.log.Info("alerts: NATS connected", "url", u)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(p.cfg.MaxInFlight), jetstream.WithPublishAsyncTimeout(p.cfg.AckTimeout))
+	if err != nil {
+		return fmt.Errorf("alerts: jetstream: %w", err)
+	}
+	if err := p.setup(ctx, js); err != nil {
+		return err
+	}
+	return p.send(ctx, js, nc, false)
+}
+
+// setup creates or updates the stream and the snapshot bucket, retrying
+// while JetStream is not available yet.
+func (p *Publisher) setup(ctx context.Context, js jetstream.JetStream) error {
+	maxBytes := p.cfg.MaxBytes
+	if maxBytes == 0 {
+		maxBytes = -1
+	}
+	scfg := jetstream.StreamConfig{
+		Name:        p.cfg.Stream,
+		Description: "AnyAnomaly events, camera status and heartbeats",
+		Subjects:    p.subj.StreamSubjects(),
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		Storage:     jetstream.FileStorage,
+		MaxAge:      p.cfg.MaxAge,
+		MaxBytes:    maxBytes,
+		Duplicates:  p.cfg.DuplicateWindow,
+		MaxMsgs:     -1,
+	}
+	for attempt := 0; ; attempt++ {
+		err := p.setupOnce(ctx, js, scfg)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		wait := backoff(p.cfg.ReconnectWait, p.cfg.ReconnectMaxWait, attempt)
+		p.log.Warn("alerts: JetStream setup failed; retrying", "stream", p.cfg.Stream, "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Publisher) setupOnce(ctx context.Context, js jetstream.JetStream, scfg jetstream.StreamConfig) error {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := js.CreateOrUpdateStream(cctx, scfg); err != nil {
+		return fmt.Errorf("stream %s: %w", scfg.Name, err)
+	}
+	if p.cfg.DisableSnapshots {
+		return nil
+	}
+	if _, err := js.CreateOrUpdateObjectStore(cctx, jetstream.ObjectStoreConfig{
+		Bucket:      p.cfg.SnapshotBucket,
+		Description: "AnyAnomaly event snapshots (JPEG)",
+		TTL:         p.cfg.SnapshotTTL,
+		Storage:     jetstream.FileStorage,
+	}); err != nil {
+		return fmt.Errorf("object store %s: %w", p.cfg.SnapshotBucket, err)
+	}
+	return nil
+}

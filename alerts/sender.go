@@ -1,0 +1,267 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// objectAttempts is how often a snapshot put is tried before it is given
+// up, so a broken bucket cannot hold the events behind it forever.
+const objectAttempts = 3
+
+type flight struct {
+	seq  uint64
+	paf  jetstream.PubAckFuture // nil when already resolved
+	done bool
+}
+
+// sender publishes the spool in order. While healthy it pipelines up to
+// MaxInFlight asynchronous publishes and acknowledges the spool as acks
+// arrive in order. On any failure it forgets what is in flight, goes back
+// to the first unacknowledged record and sends that one synchronously
+// before pipelining again: a message may thus be sent twice (JetStream
+// drops the second by its Nats-Msg-Id) but never stored out of order
+// behind a later one that was already accepted after a reconnect.
+type sender struct {
+	p        *Publisher
+	js       jetstream.JetStream
+	ojs      jetstream.JetStream
+	nc       *nats.Conn
+	objs     map[string]jetstream.ObjectStore
+	objTries map[uint64]int
+
+	inflight   []flight
+	next       uint64
+	recovering bool
+	failures   int
+}
+
+// send runs the sender until ctx ends; with drain set it returns nil as
+// soon as the spool is empty.
+func (p *Publisher) send(ctx context.Context, js jetstream.JetStream, nc *nats.Conn, drain bool) error {
+	ojs, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("alerts: jetstream: %w", err)
+	}
+	s := &sender{p: p, js: js, ojs: ojs, nc: nc, objs: map[string]jetstream.ObjectStore{}, objTries: map[uint64]int{}, recovering: true}
+	s.next, _ = p.spool.Bounds()
+	defer p.st.acksPending.Store(0)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if drain {
+			if _, next := p.spool.Bounds(); p.durable.Load() < next {
+				if _, err := p.syncOnce(); err != nil {
+					return err
+				}
+			}
+			if head, next := p.spool.Bounds(); head == next && len(s.inflight) == 0 {
+				return nil
+			}
+		}
+		if err := s.fill(ctx); err != nil {
+			if werr := s.fail(ctx, err); werr != nil {
+				return werr
+			}
+			continue
+		}
+		if err := s.retire(); err != nil {
+			if werr := s.fail(ctx, err); werr != nil {
+				return werr
+			}
+			continue
+		}
+		p.st.acksPending.Store(int64(len(s.inflight)))
+		var wake <-chan struct{}
+		if len(s.inflight) < p.cfg.MaxInFlight {
+			wake = p.sendWake
+		}
+		if len(s.inflight) == 0 {
+			if drain && s.next < p.durable.Load() {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-wake:
+			}
+			continue
+		}
+		front := s.inflight[0].paf
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		case ack := <-front.Ok():
+			s.acked(ack)
+			s.inflight[0].done = true
+		case err := <-front.Err():
+			if werr := s.fail(ctx, fmt.Errorf("publish %s: %w", front.Msg().Subject, err)); werr != nil {
+				return werr
+			}
+		}
+	}
+}
+
+// fill sends durable records while there is room in flight.
+func (s *sender) fill(ctx context.Context) error {
+	p := s.p
+	for len(s.inflight) < p.cfg.MaxInFlight && s.next < p.durable.Load() {
+		seq := s.next
+		data, err := p.spool.Read(seq)
+		if errors.Is(err, errLostRecord) {
+			p.st.lost.Add(1)
+			p.log.Error("alerts: a spool record was lost to disk damage", "seq", seq)
+			s.push(seq, nil)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		rec, err := decodeRecord(data)
+		if err != nil {
+			p.st.lost.Add(1)
+			p.log.Error("alerts: undecodable spool record skipped", "seq", seq, "err", err)
+			s.push(seq, nil)
+			continue
+		}
+		switch rec.Kind {
+		case recObject:
+			if err := s.putObject(ctx, rec); err != nil {
+				s.objTries[seq]++
+				if s.objTries[seq] < objectAttempts {
+					return fmt.Errorf("snapshot %s: %w", rec.Key, err)
+				}
+				delete(s.objTries, seq)
+				p.st.snapshotFailures.Add(1)
+				p.log.Error("alerts: snapshot given up; the event will name an object that is missing", "object", rec.Key, "bucket", rec.Target, "err", err)
+			} else {
+				delete(s.objTries, seq)
+				p.st.snapshots.Add(1)
+			}
+			s.push(seq, nil)
+		case recMessage:
+			msg := &nats.Msg{Subject: rec.Target, Data: rec.Data, Header: nats.Header{}}
+			msg.Header[nats.MsgIdHdr] = []string{rec.Key}
+			for _, h := range rec.Headers {
+				msg.Header[h[0]] = []string{h[1]}
+			}
+			if s.recovering {
+				cctx, cancel := context.WithTimeout(ctx, p.cfg.AckTimeout)
+				ack, err := s.js.PublishMsg(cctx, msg)
+				cancel()
+				if err != nil {
+					return fmt.Errorf("publish %s: %w", rec.Target, err)
+				}
+				s.acked(ack)
+				s.recovering = false
+				s.push(seq, nil)
+				continue
+			}
+			paf, err := s.js.PublishMsgAsync(msg)
+			if err != nil {
+				return fmt.Errorf("publish %s: %w", rec.Target, err)
+			}
+			s.push(seq, paf)
+		}
+	}
+	return nil
+}
+
+func (s *sender) push(seq uint64, paf jetstream.PubAckFuture) {
+	s.inflight = append(s.inflight, flight{seq: seq, paf: paf, done: paf == nil})
+	s.next = seq + 1
+}
+
+func (s *sender) acked(ack *jetstream.PubAck) {
+	s.failures = 0
+	if ack != nil && ack.Duplicate {
+		s.p.st.duplicates.Add(1)
+		return
+	}
+	s.p.st.published.Add(1)
+}
+
+// retire acknowledges the spool up to the first record still in flight.
+func (s *sender) retire() error {
+	n := 0
+	for n < len(s.inflight) {
+		f := &s.inflight[n]
+		if !f.done {
+			select {
+			case ack := <-f.paf.Ok():
+				s.acked(ack)
+				f.done = true
+			case err := <-f.paf.Err():
+				return fmt.Errorf("publish %s: %w", f.paf.Msg().Subject, err)
+			default:
+			}
+			if !f.done {
+				break
+			}
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	last := s.inflight[n-1].seq
+	s.inflight = s.inflight[n:]
+	if len(s.inflight) == 0 {
+		s.inflight = nil
+	}
+	return s.p.spool.Ack(last)
+}
+
+func (s *sender) putObject(ctx context.Context, rec spoolRecord) error {
+	cctx, cancel := context.WithTimeout(ctx, 2*s.p.cfg.AckTimeout)
+	defer cancel()
+	obs := s.objs[rec.Target]
+	if obs == nil {
+		var err error
+		if obs, err = s.ojs.ObjectStore(cctx, rec.Target); err != nil {
+			return err
+		}
+		s.objs[rec.Target] = obs
+	}
+	_, err := obs.PutBytes(cctx, rec.Key, rec.Data)
+	return err
+}
+
+// fail resets to the first unacknowledged record and waits: for the
+// connection when it is down, else a backoff.
+func (s *sender) fail(ctx context.Context, err error) error {
+	p := s.p
+	p.st.publishFailures.Add(1)
+	p.rl.log1s(slog.LevelWarn, "pubfail", "alerts: delivery failed; records stay in the spool and are resent in order", "err", err)
+	s.inflight = nil
+	s.next, _ = p.spool.Bounds()
+	s.recovering = true
+	p.st.acksPending.Store(0)
+	s.failures++
+	if !s.nc.IsConnected() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.reconnect:
+			return nil
+		}
+	}
+	t := time.NewTimer(backoff(p.cfg.ReconnectWait, p.cfg.ReconnectMaxWait, s.failures-1))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	case <-p.reconnect:
+		return nil
+	}
+}
