@@ -128,3 +128,47 @@ func BenchmarkStdlibEncode(b *testing.B) {
 		}
 	}
 }
+
+// FuzzEncode encodes pictures of random size, content and quality; image/jpeg
+// must decode every stream to the same size.
+func FuzzEncode(f *testing.F) {
+	f.Add(uint16(16), uint16(16), uint8(85), []byte{0, 255, 17})
+	f.Add(uint16(1), uint16(1), uint8(1), []byte{255})
+	f.Add(uint16(33), uint16(7), uint8(100), []byte{255, 255, 255, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, w, h uint16, q uint8, data []byte) {
+		w, h = w%300, h%300
+		img := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
+		for i := range img.Pix {
+			if len(data) > 0 {
+				img.Pix[i] = data[i%len(data)] + uint8(i/len(data))
+			}
+		}
+		enc, err := jpegenc.NewEncoder(int(q))
+		if err != nil {
+			if q >= 1 && q <= 100 {
+				t.Fatalf("quality %d rejected: %v", q, err)
+			}
+			return
+		}
+		out, err := enc.Encode(nil, img)
+		if w == 0 || h == 0 {
+			if err == nil {
+				t.Fatal("empty picture encoded")
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := jpeg.Decode(bytes.NewReader(out)); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Width != int(w) || cfg.Height != int(h) {
+			t.Fatalf("decoded %dx%d, want %dx%d", cfg.Width, cfg.Height, w, h)
+		}
+	})
+}

@@ -3,10 +3,12 @@ package query_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/context/contexttest"
@@ -236,5 +238,56 @@ func TestConfigValidate(t *testing.T) {
 	c.WindowSizes, c.WindowStrides = []int{48, 80, 240}, []int{24, 40, 240}
 	if err := c.Validate(); err != nil {
 		t.Errorf("overlapping windows with a 240 large window: %v", err)
+	}
+}
+
+// TestConcurrentBuilds shares one Builder between goroutines (as a worker
+// pool does); every result must equal the sequential one.
+func TestConcurrentBuilds(t *testing.T) {
+	b := newBuilder(t)
+	const workers = 4
+	segs := make([][]*image.RGBA, workers)
+	want := make([]query.JPEGs, workers)
+	for w := range segs {
+		segs[w] = contexttest.Scene{W: 160, H: 90, N: 8, Square: 12, Color: color.RGBA{R: 230, A: 255},
+			Start: image.Pt(10+30*w, 20), Step: image.Pt(2, 1)}.Frames()
+		im, err := b.Build(segs[w], "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want[w], err = b.Encode(im); err != nil {
+			t.Fatal(err)
+		}
+		b.Release(im)
+	}
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 5; round++ {
+				im, err := b.Build(segs[w], "")
+				if err != nil {
+					errs <- err
+					return
+				}
+				got, err := b.Encode(im)
+				b.Release(im)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got.Position, want[w].Position) || !bytes.Equal(got.Temporal, want[w].Temporal) || !bytes.Equal(got.KeyFrame, want[w].KeyFrame) {
+					errs <- fmt.Errorf("worker %d round %d: images differ from the sequential build", w, round)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -136,14 +136,14 @@ func (b *Builder) Build(seg relevance.Segment, frames []*image.RGBA, idx [4]int)
 }
 
 // mapRect maps w from work×work working coordinates onto bounds, rounding
-// to the nearest pixel and never returning an empty rectangle.
+// to the nearest pixel. The result is never empty: on frames smaller than
+// the working copy a window can shrink below one pixel, and then it keeps
+// the one pixel it starts in.
 func mapRect(w image.Rectangle, work int, bounds image.Rectangle) image.Rectangle {
 	bw, bh := bounds.Dx(), bounds.Dy()
-	x0 := (w.Min.X*bw + work/2) / work
-	x1 := (w.Max.X*bw + work/2) / work
-	y0 := (w.Min.Y*bh + work/2) / work
-	y1 := (w.Max.Y*bh + work/2) / work
-	x1 = max(x1, x0+1)
-	y1 = max(y1, y0+1)
-	return image.Rect(x0, y0, x1, y1).Add(bounds.Min).Intersect(bounds)
+	x0 := min((w.Min.X*bw+work/2)/work, bw-1)
+	y0 := min((w.Min.Y*bh+work/2)/work, bh-1)
+	x1 := min(max((w.Max.X*bw+work/2)/work, x0+1), bw)
+	y1 := min(max((w.Max.Y*bh+work/2)/work, y0+1), bh)
+	return image.Rect(x0, y0, x1, y1).Add(bounds.Min)
 }
