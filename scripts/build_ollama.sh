@@ -44,7 +44,8 @@ ldflags="-s -w -X=github.com/ollama/ollama/version.Version=$version"
 
 reported_version() {
   # `ollama -v` without a server prints "client version is X" on stderr.
-  "$1" -v 2>&1 | sed -n 's/.*version is \([0-9][0-9.]*\).*/\1/p' | tail -n1
+  # Point it at a closed port so a local Ollama server cannot answer instead.
+  OLLAMA_HOST=127.0.0.1:1 "$1" -v 2>&1 | sed -n 's/.*version is \([0-9][0-9.]*\).*/\1/p' | tail -n1
 }
 
 if [ "${1:-}" != "--force" ] && [ -x "$bin" ]; then

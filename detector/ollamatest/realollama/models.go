@@ -51,7 +51,11 @@ func CreateModel(ctx context.Context, c *api.Client, name string, files ...File)
 		digests[f.Name] = d
 	}
 	stream := false
-	req := &api.CreateRequest{Model: name, Files: digests, Template: chatTemplate, Stream: &stream}
+	req := &api.CreateRequest{Model: name, Files: digests, Template: chatTemplate, Stream: &stream,
+		// One thread: the tiny model's work is far too small to share, and
+		// llama.cpp's threads spin-wait on each other, which on a busy
+		// 2-core CI box turns milliseconds into seconds.
+		Parameters: map[string]any{"num_thread": 1}}
 	var last string
 	err := c.Create(ctx, req, func(p api.ProgressResponse) error {
 		last = p.Status

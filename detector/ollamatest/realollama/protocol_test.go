@@ -206,6 +206,10 @@ func TestRealOllamaProtocol(t *testing.T) {
 		if plain.EvalCount > 8 {
 			t.Errorf("eval_count %d exceeds num_predict 8", plain.EvalCount)
 		}
+		// The tiny model never emits end-of-sequence under greedy decoding.
+		if !tg.External() && (plain.DoneReason != "length" || plain.EvalCount != 8) {
+			t.Errorf("tiny model: done_reason %q eval_count %d, want length after 8", plain.DoneReason, plain.EvalCount)
+		}
 	})
 
 	t.Run("image reaches the model", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/anyanomaly/anyanomaly/detector/ollamatest/realollama"
 )
@@ -44,13 +45,13 @@ func tally(t *testing.T, replies []rawReply) (ok, busy int) {
 }
 
 // TestRealOllamaQueueLimits pins down how OLLAMA_NUM_PARALLEL and
-// OLLAMA_MAX_QUEUE really behave, which is not what their names suggest:
-// MAX_QUEUE bounds only the scheduler's queue of requests waiting to be
-// matched with a loaded runner. Matching a request to an already-loaded
-// model takes microseconds, so once the model is loaded, requests beyond
-// NUM_PARALLEL wait (unbounded, on the runner's semaphore) instead of
-// getting 503. The 503 appears while the scheduler is busy loading a model:
-// then requests pile up in its queue and those beyond MAX_QUEUE are refused.
+// OLLAMA_MAX_QUEUE really behave. MAX_QUEUE bounds only the scheduler's
+// intake channel: requests wait there until the scheduler matches them, one
+// at a time, with a runner (loading the model first, or pinging the loaded
+// runner). A burst larger than MAX_QUEUE arriving faster than that gets 503,
+// cold or warm. A request the scheduler has matched waits, without any
+// bound, for one of the runner's NUM_PARALLEL slots, so requests arriving
+// spaced out are all answered however many are waiting.
 func TestRealOllamaQueueLimits(t *testing.T) {
 	if os.Getenv(realollama.ModelEnv) != "" {
 		t.Skip("needs a server started with OLLAMA_NUM_PARALLEL=1 OLLAMA_MAX_QUEUE=1; runs with the built binary only")
@@ -61,9 +62,9 @@ func TestRealOllamaQueueLimits(t *testing.T) {
 	req := chatReq(tg.VisionModel, img, false)
 	req["options"].(map[string]any)["num_predict"] = 16
 
-	t.Run("cold model: 503 beyond the queue while loading", func(t *testing.T) {
+	t.Run("burst at a cold model: 503 beyond the queue", func(t *testing.T) {
 		ok, busy := tally(t, flood(t, tg, n, req))
-		t.Logf("cold flood of %d with NUM_PARALLEL=1 MAX_QUEUE=1: %d answered, %d refused with 503", n, ok, busy)
+		t.Logf("cold burst of %d with NUM_PARALLEL=1 MAX_QUEUE=1: %d answered, %d refused with 503", n, ok, busy)
 		if ok == 0 {
 			t.Error("no request answered")
 		}
@@ -72,26 +73,60 @@ func TestRealOllamaQueueLimits(t *testing.T) {
 		}
 	})
 
-	t.Run("warm model: requests beyond NUM_PARALLEL wait, no 503", func(t *testing.T) {
+	t.Run("burst at a warm model", func(t *testing.T) {
+		// Timing-dependent: how many the scheduler matches while the
+		// burst arrives. Recorded, not asserted beyond the reply shapes.
 		ok, busy := tally(t, flood(t, tg, n, req))
-		t.Logf("warm flood of %d with NUM_PARALLEL=1 MAX_QUEUE=1: %d answered, %d refused with 503", n, ok, busy)
-		if busy != 0 || ok != n {
-			t.Errorf("%d answered and %d refused, want all %d answered", ok, busy, n)
-		}
+		t.Logf("warm burst of %d with NUM_PARALLEL=1 MAX_QUEUE=1: %d answered, %d refused with 503", n, ok, busy)
 	})
 
-	t.Run("streaming request refused the same way", func(t *testing.T) {
-		// Ask for a model that is not loaded while flooding, so the
-		// scheduler is busy loading again; a refused streaming request must
-		// get the same plain JSON 503, not an NDJSON stream.
-		sreq := chatReq(tg.TextModel, nil, true)
-		replies := flood(t, tg, n, sreq)
-		ok, busy := tally(t, replies)
-		t.Logf("cold streaming flood: %d answered, %d refused", ok, busy)
-		for _, r := range replies {
-			if r.Status == http.StatusServiceUnavailable && r.ContentType != "application/json; charset=utf-8" {
-				t.Errorf("503 content type %q", r.ContentType)
+	t.Run("spaced arrivals: unbounded wait for a slot, no 503", func(t *testing.T) {
+		// Each request must outlast the gap between arrivals so that
+		// requests pile up behind the single slot: time one first.
+		long := chatReq(tg.VisionModel, img, false)
+		long["options"].(map[string]any)["num_predict"] = 1000
+		start := time.Now()
+		if r := postRaw(t, tg, "/api/chat", long); r.Status != http.StatusOK {
+			t.Fatalf("HTTP %d %s", r.Status, r.Body)
+		}
+		gap := max(time.Since(start)/3, 10*time.Millisecond)
+		const n = 8
+		type span struct{ start, end time.Time }
+		spans := make([]span, n)
+		replies := make([]rawReply, n)
+		var wg sync.WaitGroup
+		tick := time.NewTicker(gap)
+		defer tick.Stop()
+		for i := range n {
+			if i > 0 {
+				<-tick.C // pacing the client's arrivals, not synchronising
 			}
+			wg.Go(func() {
+				spans[i].start = time.Now()
+				replies[i] = postRaw(t, tg, "/api/chat", long)
+				spans[i].end = time.Now()
+			})
+		}
+		wg.Wait()
+		ok, busy := tally(t, replies)
+		// Peak number of requests in the server at once, from the client's
+		// view: each start adds one, each end removes one.
+		peak := 0
+		for _, a := range spans {
+			in := 0
+			for _, b := range spans {
+				if !b.start.After(a.start) && b.end.After(a.start) {
+					in++
+				}
+			}
+			peak = max(peak, in)
+		}
+		t.Logf("%d requests %s apart: %d answered, %d refused; up to %d in the server at once", n, gap, ok, busy, peak)
+		if busy != 0 {
+			t.Errorf("%d spaced requests refused with 503", busy)
+		}
+		if peak <= 2 {
+			t.Skipf("never more than NUM_PARALLEL+MAX_QUEUE=2 requests in the server at once (machine too uneven): the unbounded wait was not exercised this time")
 		}
 	})
 }

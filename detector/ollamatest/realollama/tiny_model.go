@@ -100,7 +100,13 @@ func WriteTextModel(w io.Writer, seed uint64) error {
 		f.addTensor(p+"ffn_down.weight", ggmlTypeF32, randn(rng, ff*e, 0.1), ff, e)
 	}
 	f.addTensor("output_norm.weight", ggmlTypeF32, ones(e), e)
-	f.addTensor("output.weight", ggmlTypeF32, randn(rng, e*vocabSize, 0.5), e, vocabSize)
+	// Zero output rows give the control tokens a logit of exactly 0, while
+	// the largest of 256 random byte logits is positive for all practical
+	// purposes: greedy decoding never ends a reply early, so every reply
+	// runs to num_predict (done_reason "length") and its cost is predictable.
+	out := randn(rng, e*vocabSize, 0.5)
+	clear(out[:firstByte*e])
+	f.addTensor("output.weight", ggmlTypeF32, out, e, vocabSize)
 	return f.writeTo(w)
 }
 
