@@ -232,9 +232,8 @@ func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32)
 			blk := yb[(j/8)*2+half][(j%8)*8 : (j%8)*8+8 : (j%8)*8+8]
 			cr0, cg0, cb0 := cs[0][cj+half*4:cj+half*4+4:cj+half*4+4], cs[1][cj+half*4:cj+half*4+4:cj+half*4+4], cs[2][cj+half*4:cj+half*4+4:cj+half*4+4]
 			for i := 0; i < 8; i++ {
-				o := cols[half*8+i]
-				p := row[o : o+3 : o+3]
-				R, G, B := int32(p[0]), int32(p[1]), int32(p[2])
+				v := binary.LittleEndian.Uint32(row[cols[half*8+i]:])
+				R, G, B := int32(v&0xFF), int32(v>>8&0xFF), int32(v>>16&0xFF)
 				blk[i] = float32((19595*R+38470*G+7471*B+1<<15)>>16) - 128
 				cr0[i/2] += R
 				cg0[i/2] += G

@@ -1,6 +1,7 @@
 package relevance
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -227,8 +228,9 @@ func (s *motionSegment) reduce(f *image.RGBA, dst []uint8, sp int) {
 				c := cols[4*x : 4*x+4 : 4*x+4]
 				var sum uint32
 				for _, o := range c {
-					p := row[o : o+3 : o+3]
-					sum += uint32(p[0]) + 2*uint32(p[1]) + uint32(p[2])
+					// One 32-bit load per pixel: R + 2G + B from the packed word.
+					v := binary.LittleEndian.Uint32(row[o:])
+					sum += v&0xFF + v>>7&0x1FE + v>>16&0xFF
 				}
 				out[x] = uint8((sum + 8) >> 4)
 			}
