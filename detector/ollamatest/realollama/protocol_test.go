@@ -58,13 +58,19 @@ type rawReply struct {
 
 func postRaw(t testing.TB, tg realollama.Target, path string, req any) rawReply {
 	t.Helper()
+	return postURL(t, tg.URL.String(), path, req)
+}
+
+// postURL posts req as JSON to base+path and returns the raw reply.
+func postURL(t testing.TB, base, path string, req any) rawReply {
+	t.Helper()
 	body, err := json.Marshal(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, tg.URL.String()+path, bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
