@@ -54,6 +54,7 @@ type Publisher struct {
 	mqttAddr  atomic.Pointer[string]
 	serverURL atomic.Pointer[string]
 	started   time.Time
+	killed    atomic.Bool // tests: end Run as a crash would
 
 	st counters
 }

@@ -25,6 +25,8 @@ func (p *Publisher) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
+	_, onDisk := sp.Bounds()
+	p.durable.Store(onDisk)
 	p.mu.Lock()
 	p.spool = sp
 	pre := p.pre
@@ -36,6 +38,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 	}
 	p.mu.Unlock()
+	signal(p.wake)
 	if n, bytes := sp.Depth(); n > 0 {
 		p.log.Info("alerts: spool holds undelivered records; replaying them in order", "records", n, "bytes", bytes)
 	}
@@ -64,6 +67,23 @@ func (p *Publisher) Run(ctx context.Context) error {
 	runErr := g.Wait()
 	if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
 		runErr = nil
+	}
+	if p.killed.Load() {
+		// As if the process died: nothing ended, flushed or checkpointed.
+		p.connected.Store(false)
+		select {
+		case nc := <-conns:
+			nc.Close()
+		default:
+		}
+		p.mu.Lock()
+		sp.abandon()
+		p.stopped = true
+		p.mu.Unlock()
+		if emb != nil {
+			emb.Shutdown()
+		}
+		return runErr
 	}
 
 	// Shutdown: end what is open, then give the sender a bounded time to
