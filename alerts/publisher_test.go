@@ -372,7 +372,9 @@ func TestAuth(t *testing.T) {
 				t.Fatal(err)
 			}
 			o.TLSConfig, o.TLSVerify, o.TLSTimeout = tc, true, 5
-		}, func(c *Config) { c.TLSCAFile, c.TLSCertFile, c.TLSKeyFile = certs.CA, certs.ClientCert, certs.ClientKey }, ""},
+		}, func(c *Config) {
+			c.TLSCAFile, c.TLSCertFile, c.TLSKeyFile = certs.CA, certs.ClientCert, certs.ClientKey
+		}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
