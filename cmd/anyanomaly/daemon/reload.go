@@ -1,0 +1,133 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/configs"
+)
+
+// ReloadStatus is the outcome of the latest reload attempt.
+type ReloadStatus struct {
+	// At is when it was attempted; Trigger what caused it (SIGHUP,
+	// "file change", "request").
+	At      time.Time `json:"at"`
+	Trigger string    `json:"trigger"`
+	// Success is false when the file was invalid (the previous
+	// configuration kept running) or a component could not apply it.
+	Success bool `json:"success"`
+	// Errors lists every problem, credentials redacted.
+	Errors []string `json:"errors,omitempty"`
+	// Changes summarises the applied diff.
+	Changes string `json:"changes,omitempty"`
+}
+
+// restartOnly are the settings the daemon reads only at start.
+// /api/v1/status lists those that differ from the configuration the
+// daemon started with.
+var restartOnly = []string{"global.http.listen", "global.log.format", "global.state_dir", "global.node"}
+
+// reload loads the configuration file again and applies it. An invalid
+// file changes nothing; a valid one is diffed against the running
+// configuration and handed to the components, downstream first
+// (publisher, detector, cameras), so that a new camera's first segment
+// finds its rules everywhere.
+func (d *Daemon) reload(ctx context.Context, trigger string) {
+	d.notify.reloading()
+	now := time.Now()
+	old := d.cfg.Load()
+	cfg, err := configs.LoadEnv(d.opts.ConfigPath, d.opts.Env)
+	if err != nil {
+		msgs := problemLines(err)
+		for _, m := range msgs {
+			d.log.Error("configuration reload rejected; the running configuration is kept", "trigger", trigger, "problem", m)
+		}
+		d.finishReload(&ReloadStatus{At: now, Trigger: trigger, Errors: d.redactAll(msgs)}, nil)
+		d.notify.ready("running; last reload rejected: invalid configuration")
+		return
+	}
+	diff := configs.Diff(old, cfg)
+	// Both generations' secrets: components may still log about what
+	// they are tearing down.
+	d.redactor.Set(append(old.Secrets(), cfg.Secrets()...))
+	d.level.Set(parseLevel(cfg.Global.Log.Level))
+	var pending []string
+	for _, p := range restartOnly {
+		if diff.Changed(p) {
+			d.log.Warn("setting changed; it takes effect after a restart", "setting", p)
+		}
+	}
+	var problems []string
+	apply := func(name string, f func() error) {
+		err := f()
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrRestartRequired):
+			pending = append(pending, name+": "+err.Error())
+			d.log.Warn("change takes effect after a restart", "component", name, "detail", err)
+		default:
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	c := d.comps
+	if !diff.Empty() {
+		if c.Publisher != nil {
+			apply("publisher", func() error { return c.Publisher.Reconfigure(ctx, cfg, diff) })
+		}
+		if c.Detector != nil {
+			apply("detector", func() error { return c.Detector.Reconfigure(ctx, cfg, diff) })
+		}
+		if c.Cameras != nil {
+			apply("cameras", func() error { return c.Cameras.Reconcile(ctx, cfg, diff) })
+		}
+	}
+	d.cfg.Store(cfg)
+	st := &ReloadStatus{At: now, Trigger: trigger, Success: len(problems) == 0, Errors: d.redactAll(problems), Changes: diff.Summary()}
+	d.finishReload(st, pending)
+	if st.Success {
+		d.log.Info("configuration reloaded", "trigger", trigger, "changes", diff.Summary())
+		d.notify.ready("running: " + cfg.Summary())
+		return
+	}
+	for _, p := range problems {
+		d.log.Error("configuration reload partly applied", "trigger", trigger, "problem", p)
+	}
+	d.notify.ready("running; last reload partly failed")
+}
+
+func (d *Daemon) finishReload(st *ReloadStatus, pending []string) {
+	d.metrics.reloaded(st.Success, st.At)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.lastReload = st
+	if st.Changes != "" { // a valid file: it is now the running configuration
+		d.loadedAt = st.At
+		d.pending = pending
+	}
+}
+
+// problemLines lists the problems of a failed load, one per entry.
+func problemLines(err error) []string {
+	var errs configs.Errors
+	if errors.As(err, &errs) {
+		out := make([]string, len(errs))
+		for i, e := range errs {
+			out[i] = e.Error()
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func (d *Daemon) redactAll(msgs []string) []string {
+	if len(msgs) == 0 {
+		return nil
+	}
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = d.redactor.Redact(m)
+	}
+	return out
+}
