@@ -35,5 +35,29 @@ fuzz:
 demo: build
 	./scripts/demo.sh
 
+# Install for systemd: binary, unit (ExecStart rewritten for PREFIX), CUDA
+# drop-in and examples under share/doc, /etc/anyanomaly with an example
+# config.yaml (never overwritten) and a root-only credentials directory.
+# Honours DESTDIR (staging) and PREFIX. Builds first if the binary is missing.
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/anyanomaly
+CONFDIR ?= /etc/anyanomaly
+
+install:
+	test -x $(BIN) || $(MAKE) build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/anyanomaly
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	sed 's|/usr/local/bin/anyanomaly|$(BINDIR)/anyanomaly|g' systemd/anyanomaly.service > $(DESTDIR)$(UNITDIR)/anyanomaly.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/anyanomaly.service
+	install -m 0644 systemd/anyanomaly.service.d/cuda.conf systemd/README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 configs/examples/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+	install -d -m 0755 $(DESTDIR)$(CONFDIR)
+	install -d -m 0700 $(DESTDIR)$(CONFDIR)/credentials
+	test -e $(DESTDIR)$(CONFDIR)/config.yaml || install -m 0644 configs/examples/systemd.yaml $(DESTDIR)$(CONFDIR)/config.yaml
+	@echo "installed; next: edit $(CONFDIR)/config.yaml, add credentials, then"
+	@echo "  systemctl daemon-reload && systemctl enable --now anyanomaly"
+
 clean:
 	rm -rf bin
