@@ -67,8 +67,9 @@ type PoolDeps struct {
 // camera has its own FIFO, cameras are served round-robin, and the total
 // number of waiting segments is bounded, the oldest being dropped under
 // overload. A dispatcher hands each segment to the least-loaded endpoint
-// with a free slot as soon as one frees up, so no endpoint idles while work
-// waits.
+// with a free slot as soon as one frees up; each endpoint holds one segment
+// more than its call concurrency and builds its context images while the
+// model is busy, so no endpoint idles while work waits.
 type Pool struct {
 	cfg     PoolConfig
 	log     *slog.Logger
@@ -93,8 +94,48 @@ type Pool struct {
 type endpoint struct {
 	cfg    EndpointConfig
 	client *vqa.Client
-	jobs   chan *job
+	// calls limits concurrent LVLM calls to cfg.Concurrency; the endpoint
+	// takes one job more than that (slots), so the next segment's images
+	// are built while the model is busy and no call slot idles between
+	// segments.
+	calls chan struct{}
+	slots int
+	jobs  chan *job
 }
+
+// prefetch is the number of jobs an endpoint holds beyond its concurrency.
+const prefetch = 1
+
+// limitedAsker is an endpoint's client behind its call limit.
+type limitedAsker struct{ e *endpoint }
+
+func (l limitedAsker) acquire(ctx context.Context) error {
+	select {
+	case l.e.calls <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l limitedAsker) Rate(ctx context.Context, image []byte, prompt string) (vqa.Answer, time.Duration, error) {
+	if err := l.acquire(ctx); err != nil {
+		return vqa.Answer{}, 0, err
+	}
+	defer func() { <-l.e.calls }()
+	return l.e.client.Rate(ctx, image, prompt)
+}
+
+func (l limitedAsker) RateBatch(ctx context.Context, image []byte, prompt string, texts []string) ([]vqa.Answer, time.Duration, error) {
+	if err := l.acquire(ctx); err != nil {
+		return nil, 0, err
+	}
+	defer func() { <-l.e.calls }()
+	return l.e.client.RateBatch(ctx, image, prompt, texts)
+}
+
+func (l limitedAsker) Model() string    { return l.e.client.Model() }
+func (l limitedAsker) Structured() bool { return l.e.client.Structured() }
 
 type job struct {
 	seg   *segment.Segment
@@ -110,7 +151,8 @@ type poolCounters struct {
 type PoolStats struct {
 	// Submitted counts segments accepted by Submit.
 	Submitted uint64
-	// Dropped counts segments dropped unscored (overload or shutdown).
+	// Dropped counts segments dropped unscored: the oldest under overload,
+	// and at shutdown those waiting or interrupted.
 	Dropped uint64
 	// Gated counts (segment, rule) pairs the motion gate answered without
 	// the LVLM.
@@ -138,9 +180,11 @@ type PoolStats struct {
 type EndpointStats struct {
 	URL, Model  string
 	Concurrency int
-	InFlight    int
-	Calls       uint64
-	Errors      map[string]uint64
+	// InFlight is the number of LVLM calls in flight; Jobs the segments
+	// the endpoint holds (at most Concurrency+1: one is prepared ahead).
+	InFlight, Jobs int
+	Calls          uint64
+	Errors         map[string]uint64
 }
 
 // NewPool validates cfg and builds the pool; it does no I/O.
@@ -181,7 +225,8 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("detector pool: endpoint %d: %w", i+1, err)
 		}
-		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, jobs: make(chan *job, ec.Concurrency)})
+		slots := ec.Concurrency + prefetch
+		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, calls: make(chan struct{}, ec.Concurrency), slots: slots, jobs: make(chan *job, slots)})
 	}
 	p.inflight = make([]int, len(p.eps))
 	return p, nil
@@ -321,7 +366,7 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Unlock()
 	g, ctx := errgroup.WithContext(ctx)
 	for i, e := range p.eps {
-		for range e.cfg.Concurrency {
+		for range e.slots {
 			g.Go(func() error {
 				p.work(ctx, i, e)
 				return nil
@@ -336,6 +381,9 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Lock()
 	p.stopped = true
 	p.stats.dropped += uint64(p.waiting)
+	for _, e := range p.eps {
+		p.stats.dropped += uint64(len(e.jobs)) // handed over but never started
+	}
 	p.queues, p.ring, p.waiting = map[string][]*job{}, nil, 0
 	p.mu.Unlock()
 	for _, e := range p.eps {
@@ -351,10 +399,10 @@ func (p *Pool) dispatch(ctx context.Context) {
 			p.mu.Lock()
 			best := -1
 			for i, e := range p.eps {
-				if p.inflight[i] >= e.cfg.Concurrency {
+				if p.inflight[i] >= e.slots {
 					continue
 				}
-				if best < 0 || p.inflight[i]*p.eps[best].cfg.Concurrency < p.inflight[best]*e.cfg.Concurrency {
+				if best < 0 || p.inflight[i]*p.eps[best].slots < p.inflight[best]*e.slots {
 					best = i
 				}
 			}
@@ -365,7 +413,7 @@ func (p *Pool) dispatch(ctx context.Context) {
 			j := p.popLocked()
 			p.inflight[best]++
 			p.mu.Unlock()
-			p.eps[best].jobs <- j // buffered to Concurrency: a free slot never blocks
+			p.eps[best].jobs <- j // buffered to slots: a free slot never blocks
 		}
 		select {
 		case <-ctx.Done():
@@ -402,6 +450,7 @@ func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
 	}
 	for _, r := range j.rules {
 		if ctx.Err() != nil {
+			p.abandon()
 			return
 		}
 		r = r.withDefaults()
@@ -414,9 +463,10 @@ func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
 				Gated: true, Model: e.cfg.Model})
 			continue
 		}
-		s, err := p.scorer.Score(ctx, e.client, seg, r, "")
+		s, err := p.scorer.Score(ctx, limitedAsker{e}, seg, r, "")
 		if err != nil {
 			if ctx.Err() != nil {
+				p.abandon()
 				return
 			}
 			cls := string(vqa.ClassOf(err))
@@ -432,6 +482,13 @@ func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
 		p.mu.Unlock()
 		p.onScore(s)
 	}
+}
+
+// abandon counts a segment interrupted by shutdown as dropped.
+func (p *Pool) abandon() {
+	p.mu.Lock()
+	p.stats.dropped++
+	p.mu.Unlock()
 }
 
 func (p *Pool) fail(j *job, rules []Rule, class string, err error) {
@@ -466,7 +523,7 @@ func (p *Pool) Stats() PoolStats {
 	p.mu.Unlock()
 	for i, e := range p.eps {
 		cs := e.client.Stats()
-		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: inflight[i], Calls: cs.Calls, Errors: map[string]uint64{}}
+		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: cs.InFlight, Jobs: inflight[i], Calls: cs.Calls, Errors: map[string]uint64{}}
 		for k, v := range cs.Errors {
 			es.Errors[string(k)] = v
 			s.Errors[string(k)] += v

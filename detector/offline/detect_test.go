@@ -36,7 +36,7 @@ var clip = streamtest.ClipSpec{Width: 320, Height: 240, FPS: 24, Seconds: 8, See
 func TestDetectEndToEnd(t *testing.T) {
 	url, model, fake := endpoint(t)
 	path := streamtest.GenerateClip(t, clip)
-	res, err := offline.Run(context.Background(), offline.Config{Path: path, Texts: []string{"red object"}, URL: url, Model: model, Timeout: 5 * time.Minute}, offline.Deps{})
+	res, err := offline.Run(context.Background(), offline.Config{Path: path, Texts: []string{"red object"}, URL: url, Model: model, Timeout: 5 * time.Minute, LongSide: 320}, offline.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,9 +74,9 @@ func TestDetectEndToEnd(t *testing.T) {
 func TestDetectCacheResumes(t *testing.T) {
 	url, model, _ := endpoint(t)
 	spec := clip
-	spec.Seconds = 4
+	spec.Seconds, spec.Width, spec.Height = 4, 160, 120
 	dir := streamtest.GenerateFrames(t, spec)
-	cfg := offline.Config{Path: dir, Texts: []string{"red object", "fire"}, URL: url, Model: model, CacheDir: t.TempDir(), Timeout: 5 * time.Minute}
+	cfg := offline.Config{Path: dir, Texts: []string{"red object", "fire"}, URL: url, Model: model, CacheDir: t.TempDir(), Timeout: 5 * time.Minute, LongSide: 160}
 
 	// Interrupt the first run after two segments.
 	ctx, cancel := context.WithCancel(context.Background())

@@ -18,10 +18,23 @@ func RedFraction(img image.Image) float64 {
 		return 0
 	}
 	n := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if IsRed(img.At(x, y)) {
-				n++
+	switch im := img.(type) {
+	case *image.YCbCr: // what JPEG decodes to; avoid the per-pixel interface
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				yi, ci := im.YOffset(x, y), im.COffset(x, y)
+				r, g, bl := color.YCbCrToRGB(im.Y[yi], im.Cb[ci], im.Cr[ci])
+				if r > 150 && g < 100 && bl < 100 {
+					n++
+				}
+			}
+		}
+	default:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if IsRed(img.At(x, y)) {
+					n++
+				}
 			}
 		}
 	}

@@ -315,10 +315,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if !s.wait(r, s.opts.Latency) {
+	// Look first, then wait out the rest of the latency, so that a call
+	// takes Latency however long the perception took.
+	start := time.Now()
+	content, err := s.answer(&req, fault)
+	if !s.wait(r, s.opts.Latency-time.Since(start)) {
 		return
 	}
-	content, err := s.answer(&req, fault)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody(err.Error()))
 		return
