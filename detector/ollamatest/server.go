@@ -3,6 +3,7 @@ package ollamatest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // Ollama accepts JPEG and PNG images
@@ -38,6 +39,9 @@ const (
 	FaultNoNumber Fault = "no-number"
 )
 
+// errBadImage is Ollama v0.6.5's error for an image it cannot decode.
+var errBadImage = errors.New("Failed to create new sequence: failed to process inputs: unable to make llava embedding from image\n")
+
 // BusyMessage is Ollama v0.6.5's error text when its request queue is full
 // (server/sched.go ErrMaxQueue), sent with status 503.
 const BusyMessage = "server busy, please try again.  maximum pending requests exceeded"
@@ -57,6 +61,8 @@ type Options struct {
 	Queue int
 	// Models maps model names to capabilities (default: DefaultModel with
 	// completion and vision). A name without a tag also matches ":latest".
+	// The pseudo-capability "projector" makes a LLaVA-style model as Ollama
+	// 0.6.x shows it: not listed, but reported through projector_info.
 	Models map[string][]string
 	// Fault is injected into chat requests: all of them, or only the first
 	// FaultCount when FaultCount > 0.
@@ -255,6 +261,10 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := api.ShowResponse{Details: api.ModelDetails{Format: "gguf", Family: "fake"}}
 	for _, c := range caps {
+		if c == "projector" {
+			resp.ProjectorInfo = map[string]any{"general.architecture": "clip", "clip.has_vision_encoder": true}
+			continue
+		}
 		resp.Capabilities = append(resp.Capabilities, model.Capability(c))
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -323,7 +333,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody(err.Error()))
+		// Ollama v0.6.5 answers an undecodable image with a 500.
+		writeJSON(w, http.StatusInternalServerError, errorBody(err.Error()))
 		return
 	}
 	s.reply(w, &req, content)
@@ -404,7 +415,7 @@ func (s *Server) answer(req *api.ChatRequest, fault Fault) (string, error) {
 		if len(m.Images) > 0 {
 			decoded, _, err := image.Decode(bytes.NewReader(m.Images[len(m.Images)-1]))
 			if err != nil {
-				return "", fmt.Errorf("image: unknown format")
+				return "", errBadImage
 			}
 			img = decoded
 			prompt = m.Content

@@ -178,7 +178,10 @@ func (c *Client) Check(ctx context.Context) error {
 	for i, cp := range resp.Capabilities {
 		caps[i] = string(cp)
 	}
-	if !slices.Contains(caps, "vision") {
+	// Ollama ≤ 0.6.x reports "vision" only for single-file vision models;
+	// models whose vision lives in a projector (llava, minicpm-v, ...) show
+	// it only through projector_info.
+	if !slices.Contains(caps, "vision") && len(resp.ProjectorInfo) == 0 {
 		return &Error{Class: ClassNotVision, URL: c.redacted, Model: c.cfg.Model,
 			Msg: fmt.Sprintf("model %s at %s cannot read images (capabilities: %s): choose a vision model such as qwen2.5vl", c.cfg.Model, c.redacted, strings.Join(caps, ", "))}
 	}

@@ -119,6 +119,7 @@ func TestCheck(t *testing.T) {
 	srv := ollamatest.New(ollamatest.Options{Models: map[string][]string{
 		"qwen2.5vl:7b": {"completion", "vision"},
 		"llama3":       {"completion"},
+		"llava:7b":     {"completion", "projector"},
 	}})
 	t.Cleanup(srv.Close)
 	tests := []struct {
@@ -127,6 +128,7 @@ func TestCheck(t *testing.T) {
 		message string
 	}{
 		{"qwen2.5vl:7b", nil, ""},
+		{"llava:7b", nil, ""}, // vision through a projector, as Ollama 0.6.x reports it
 		{"llama3:latest", vqa.ErrNotVision, "cannot read images"},
 		{"nothere", vqa.ErrModelNotFound, "run `ollama pull nothere`"},
 	}

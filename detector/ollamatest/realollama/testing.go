@@ -103,8 +103,11 @@ func StartForTest(t testing.TB, cfg Config) *Server {
 // HostFromEnv reads $OLLAMA_HOST the way the ollama CLI does for the cases
 // that matter here: "host", "host:port" or "scheme://host:port", default
 // http://127.0.0.1:11434.
-func HostFromEnv() (*url.URL, error) {
-	raw := strings.TrimSpace(os.Getenv("OLLAMA_HOST"))
+func HostFromEnv() (*url.URL, error) { return parseHost(os.Getenv("OLLAMA_HOST")) }
+
+// parseHost is HostFromEnv's parser, apart so it can be fuzzed.
+func parseHost(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
 	scheme, hostport, ok := strings.Cut(raw, "://")
 	if !ok {
 		scheme, hostport = "http", raw

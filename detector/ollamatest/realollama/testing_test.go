@@ -42,8 +42,7 @@ func FuzzHostFromEnv(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, env string) {
-		t.Setenv("OLLAMA_HOST", env)
-		u, err := HostFromEnv()
+		u, err := parseHost(env)
 		if err != nil {
 			return
 		}
