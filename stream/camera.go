@@ -226,6 +226,18 @@ func (c *Camera) Run(ctx context.Context) error {
 	if err == nil && !decode.ValidHWAccel(c.cfg.HWAccel) {
 		err = fmt.Errorf("camera %s: hwaccel %q: want none, cuda, vaapi or auto", c.cfg.ID, c.cfg.HWAccel)
 	}
+	if err == nil {
+		switch c.cfg.Transport {
+		case "", rtsp.TransportAuto, rtsp.TransportTCP, rtsp.TransportUDP:
+		default:
+			err = fmt.Errorf("camera %s: transport %q: want tcp, udp or auto", c.cfg.ID, c.cfg.Transport)
+		}
+	}
+	if err == nil {
+		if uerr := rtsp.ValidateURL(c.cfg.URL); uerr != nil {
+			err = fmt.Errorf("camera %s: %w", c.cfg.ID, uerr)
+		}
+	}
 	if err != nil {
 		c.fail(ctx, err)
 		return nil

@@ -118,7 +118,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 		frameDur = time.Duration(float64(time.Second) / si.FPS)
 	}
 	var (
-		first   int64 = decode.NoPTS
+		first   int64         = decode.NoPTS
 		lastPTS time.Duration = -1
 	)
 	onPic := func(p *decode.Picture) error {

@@ -44,7 +44,10 @@ func captureLog(fn func() error) (string, error) {
 	linesMu.Lock()
 	lines = &got
 	linesMu.Unlock()
+	// Some devices (vaapi) explain themselves only at verbose level.
+	astiav.SetLogLevel(astiav.LogLevelVerbose)
 	err := fn()
+	astiav.SetLogLevel(astiav.LogLevelError)
 	linesMu.Lock()
 	lines = nil
 	linesMu.Unlock()

@@ -80,3 +80,10 @@ func validateURL(raw string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// ValidateURL checks that raw is a usable rtsp:// or rtsps:// URL; the
+// error never contains the password.
+func ValidateURL(raw string) error {
+	_, err := validateURL(raw)
+	return err
+}

@@ -1,0 +1,226 @@
+package stream_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	"github.com/pion/rtp"
+
+	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/decode"
+	"github.com/anyanomaly/anyanomaly/stream/streamtest"
+)
+
+// fastRetry makes reconnect tests quick.
+func fastRetry(cfg stream.CameraConfig) stream.CameraConfig {
+	cfg.BackoffMin, cfg.BackoffMax = 20*time.Millisecond, 100*time.Millisecond
+	return cfg
+}
+
+func TestCameraLateJoinStartsAtKeyFrame(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, GOP: 25})
+	rep := streamtest.NewReplay(t, clip, streamtest.Loop())
+	// Join in the middle of a GOP.
+	waitFor(t, 20*time.Second, "replay mid-GOP", func() bool {
+		n := rep.Server().Stats().AccessUnits
+		return n > 25 && n%25 >= 5 && n%25 <= 15
+	})
+	cam := stream.NewCamera(stream.CameraConfig{ID: "late", URL: rep.URL(), Transport: "tcp", SegmentFrames: 4},
+		stream.Deps{Logger: testLogger(t)})
+	runCamera(t, cam)
+	waitFor(t, 20*time.Second, "frames after late join", func() bool { return cam.Stats().FramesDecoded >= 30 })
+	st := cam.Stats()
+	if st.DecodeErrors != 0 {
+		t.Fatalf("%d decode errors: decoding did not start at a key frame", st.DecodeErrors)
+	}
+	if st.FramesDropped == 0 {
+		t.Fatalf("no unit skipped before the first key frame; joined at a GOP start by chance? stats %+v", st)
+	}
+}
+
+func TestCameraReconnectsAfterServerRestarts(t *testing.T) {
+	baseline := runtime.NumGoroutine()
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, GOP: 5})
+	rep := streamtest.NewReplay(t, clip, streamtest.Loop())
+	var states []string
+	cam := stream.NewCamera(fastRetry(stream.CameraConfig{ID: "r", URL: rep.URL(), Transport: "tcp", SegmentFrames: 4, ReadTimeout: 2 * time.Second}),
+		stream.Deps{Logger: testLogger(t), OnState: func(s stream.CameraStats) { states = append(states, s.State) }})
+	stop := runCamera(t, cam)
+	go func() {
+		for range cam.Segments() {
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		before := cam.Stats().FramesDecoded
+		waitFor(t, 20*time.Second, "frames flowing", func() bool { return cam.Stats().FramesDecoded >= before+10 })
+		rep.Stop()
+		waitFor(t, 20*time.Second, "camera noticing the server is gone", func() bool { return cam.Stats().State != stream.StateStreaming })
+		rep.Start()
+	}
+	before := cam.Stats().FramesDecoded
+	waitFor(t, 20*time.Second, "frames resuming after the last restart", func() bool { return cam.Stats().FramesDecoded >= before+10 })
+	if r := cam.Stats().Reconnects; r < 5 {
+		t.Fatalf("%d reconnects, want >= 5", r)
+	}
+	stop()
+	rep.Stop()
+	if n := strings.Count(strings.Join(states, ","), stream.StateStreaming); n < 6 {
+		t.Fatalf("state changes %v: streaming entered %d times, want 6", states, n)
+	}
+	waitFor(t, 10*time.Second, "goroutines back to baseline", func() bool { return runtime.NumGoroutine() <= baseline })
+}
+
+func TestCameraStallReconnects(t *testing.T) {
+	// A server that accepts the session but never sends a frame.
+	srv := streamtest.StartRTPServer(t, &format.H264{PayloadTyp: 96, PacketizationMode: 1})
+	cam := stream.NewCamera(fastRetry(stream.CameraConfig{ID: "stall", URL: srv.URL, Transport: "tcp", StallTimeout: 300 * time.Millisecond}),
+		stream.Deps{Logger: testLogger(t)})
+	runCamera(t, cam)
+	waitFor(t, 20*time.Second, "two stall reconnects", func() bool { return cam.Stats().Reconnects >= 2 })
+	if e := cam.Stats().LastError; !strings.Contains(e, "stalled") {
+		t.Fatalf("last error %q does not mention the stall", e)
+	}
+}
+
+// clipRTP packetizes a clip's access units as a camera would send them.
+func clipRTP(t *testing.T, clip string) (*format.H264, []*rtp.Packet) {
+	t.Helper()
+	dm, err := decode.OpenFile(clip, decode.DemuxOptions{AnnexB: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dm.Close()
+	f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+	enc, err := f.CreateEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*rtp.Packet
+	for i := 0; ; i++ {
+		pkt, err := dm.Read()
+		if err != nil {
+			break
+		}
+		var au h264.AnnexB
+		if err := au.Unmarshal(pkt.Data()); err != nil {
+			t.Fatal(err)
+		}
+		pkts, err := enc.Encode(au)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pkts {
+			p.Timestamp = uint32(i * 3600)
+		}
+		out = append(out, pkts...)
+	}
+	return f, out
+}
+
+func TestCameraSurvivesCorruptRTP(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, GOP: 10})
+	f, pkts := clipRTP(t, clip)
+	srv := streamtest.StartRTPServer(t, f)
+	cam := stream.NewCamera(stream.CameraConfig{ID: "corrupt", URL: srv.URL, Transport: "tcp", SegmentFrames: 4, StallTimeout: time.Minute},
+		stream.Deps{Logger: testLogger(t)})
+	runCamera(t, cam)
+	go func() {
+		for range cam.Segments() {
+		}
+	}()
+	waitFor(t, 20*time.Second, "reader playing", func() bool { return srv.Playing() > 0 })
+	rng := rand.New(rand.NewPCG(1, 2))
+	seq := uint16(0)
+	send := func(p *rtp.Packet) {
+		c := *p
+		c.SequenceNumber = seq
+		seq++
+		if err := srv.Write(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := 0; round < 3; round++ {
+		for _, p := range pkts {
+			c := *p
+			c.Payload = append([]byte(nil), p.Payload...)
+			// Damage a third of the packets past their headers.
+			if rng.IntN(3) == 0 && len(c.Payload) > 4 {
+				for k := 0; k < 1+len(c.Payload)/20; k++ {
+					c.Payload[2+rng.IntN(len(c.Payload)-2)] = byte(rng.Uint32())
+				}
+			}
+			send(&c)
+			// Pure noise packets in between.
+			if rng.IntN(4) == 0 {
+				noise := make([]byte, 1+rng.IntN(1400))
+				for k := range noise {
+					noise[k] = byte(rng.Uint32())
+				}
+				send(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, Marker: rng.IntN(2) == 0, Timestamp: rng.Uint32()}, Payload: noise})
+			}
+		}
+	}
+	waitFor(t, 20*time.Second, "errors counted", func() bool {
+		st := cam.Stats()
+		return st.RTPErrors+st.DecodeErrors > 0 && st.FramesReceived > 0
+	})
+	if st := cam.Stats(); st.State == stream.StateFailed {
+		t.Fatalf("camera failed: %+v", st)
+	}
+}
+
+func TestCameraDropsOldestSegment(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, FPS: 25, Seconds: 2})
+	url := streamtest.StartReplay(t, clip, streamtest.WaitForReader())
+	cam := stream.NewCamera(stream.CameraConfig{ID: "slow", URL: url, Transport: "tcp", SegmentFrames: 2, OutputQueue: 2},
+		stream.Deps{Logger: testLogger(t)})
+	runCamera(t, cam)
+	// Nobody reads: 25 segments into a queue of 2.
+	waitFor(t, 20*time.Second, "all segments produced", func() bool { return cam.Stats().Segments >= 24 })
+	st := cam.Stats()
+	if st.SegmentDrops != st.Segments-2 {
+		t.Fatalf("%d segments, %d dropped, want all but 2 dropped", st.Segments, st.SegmentDrops)
+	}
+	if s := <-cam.Segments(); s.Seq < st.Segments-2 {
+		t.Fatalf("oldest kept segment is #%d; the old ones should have been dropped", s.Seq)
+	}
+}
+
+func TestCameraMasksCredentials(t *testing.T) {
+	url := "rtsp://admin:hunter2@" + streamtest.FreePort(t) + "/cam"
+	cam := stream.NewCamera(fastRetry(stream.CameraConfig{ID: "m", URL: url, Transport: "tcp"}), stream.Deps{Logger: testLogger(t)})
+	runCamera(t, cam)
+	waitFor(t, 10*time.Second, "a failed attempt", func() bool { return cam.Stats().LastError != "" })
+	if e := cam.Stats().LastError; strings.Contains(e, "hunter2") || !strings.Contains(e, "***") {
+		t.Fatalf("last error %q leaks or hides the URL wrongly", e)
+	}
+}
+
+func TestCameraBadConfigFails(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  stream.CameraConfig
+	}{
+		{"hwaccel", stream.CameraConfig{ID: "h", URL: "rtsp://127.0.0.1:1/x", HWAccel: "opencl"}},
+		{"scheme", stream.CameraConfig{ID: "s", URL: "http://127.0.0.1:1/x"}},
+		{"transport", stream.CameraConfig{ID: "t", URL: "rtsp://127.0.0.1:1/x", Transport: "sctp"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cam := stream.NewCamera(tc.cfg, stream.Deps{})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error)
+			go func() { done <- cam.Run(ctx) }()
+			waitFor(t, 5*time.Second, "state failed", func() bool { return cam.Stats().State == stream.StateFailed })
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package stream_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
+
+	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/streamtest"
+)
+
+func TestProbe(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, GOP: 10})
+	rep := streamtest.NewReplay(t, clip, streamtest.Loop(), streamtest.Credentials("admin", "s3cret"))
+	good := rep.URL()
+	wrongPath := strings.Replace(good, "/cam", "/nope", 1)
+	wrongPass := strings.Replace(good, "s3cret", "wrong", 1)
+	mjpeg := streamtest.StartRTPServer(t, &format.MJPEG{})
+
+	t.Run("ok", func(t *testing.T) {
+		res, err := stream.Probe(context.Background(), good, stream.ProbeOptions{Transport: "tcp", Duration: 1500 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.OK || res.Codec != "h264" || res.Width != 320 || res.Height != 240 || res.Transport != "tcp" || res.HWAccel != "none" {
+			t.Fatalf("result %+v", res)
+		}
+		if res.FPS < 20 || res.FPS > 30 {
+			t.Fatalf("fps %.1f, want about 25", res.FPS)
+		}
+		if res.KeyframeInterval < 9 || res.KeyframeInterval > 11 {
+			t.Fatalf("keyframe interval %.1f, want 10", res.KeyframeInterval)
+		}
+		if strings.Contains(res.URL, "s3cret") {
+			t.Fatalf("password in result URL %q", res.URL)
+		}
+	})
+	failures := []struct {
+		name, url, reason string
+	}{
+		{"unreachable", "rtsp://" + streamtest.FreePort(t) + "/cam", stream.ReasonUnreachable},
+		{"wrong path", wrongPath, stream.ReasonNotFound},
+		{"wrong credentials", wrongPass, stream.ReasonUnauthorized},
+		{"unsupported codec", mjpeg.URL, stream.ReasonUnsupportedCodec},
+		{"bad scheme", "http://127.0.0.1/x", stream.ReasonInvalid},
+	}
+	msgs := map[string]bool{}
+	for _, tc := range failures {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := stream.Probe(context.Background(), tc.url, stream.ProbeOptions{Transport: "tcp", Duration: time.Second, Timeout: 5 * time.Second})
+			var pe *stream.ProbeError
+			if !errors.As(err, &pe) || pe.Reason != tc.reason || res.Reason != tc.reason {
+				t.Fatalf("err %v (result reason %q), want reason %q", err, res.Reason, tc.reason)
+			}
+			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "wrong") && tc.reason != stream.ReasonUnauthorized {
+				t.Fatalf("reason not a clean single line: %q", err)
+			}
+			if msgs[err.Error()] {
+				t.Fatalf("reason %q not distinct", err)
+			}
+			msgs[err.Error()] = true
+			t.Log(err)
+		})
+	}
+}
