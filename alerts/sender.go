@@ -84,8 +84,8 @@ func (p *Publisher) send(ctx context.Context, js jetstream.JetStream, nc *nats.C
 			wake = p.sendWake
 		}
 		if len(s.inflight) == 0 {
-			if drain && s.next < p.durable.Load() {
-				continue
+			if drain {
+				continue // the check at the top ends the drain
 			}
 			select {
 			case <-ctx.Done():
