@@ -242,17 +242,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 		g.Go(func() error { d.watchdog(wdCtx, iv); return nil })
 	}
 
-	d.setState(stateRunning)
-	d.notify.ready("running: " + cfg.Summary())
-	close(d.started)
-	d.log.Info("anyanomaly started", "version", d.opts.Version, "config", d.opts.ConfigPath, "http", d.Addr(), "summary", cfg.Summary())
-
 	var runErr error
 	select {
-	case <-ctx.Done():
-		d.log.Info("shutting down", "cause", context.Cause(ctx))
 	case runErr = <-fatal:
-		d.log.Error("shutting down after a failure", "err", runErr)
+		// A component failed while starting: never report READY=1.
+		d.log.Error("start failed; shutting down", "err", runErr)
+	default:
+		d.setState(stateRunning)
+		d.notify.ready("running: " + cfg.Summary())
+		close(d.started)
+		d.log.Info("anyanomaly started", "version", d.opts.Version, "config", d.opts.ConfigPath, "http", d.Addr(), "summary", cfg.Summary())
+		select {
+		case <-ctx.Done():
+			d.log.Info("shutting down", "cause", context.Cause(ctx))
+		case runErr = <-fatal:
+			d.log.Error("shutting down after a failure", "err", runErr)
+		}
 	}
 	d.setState(stateStopping)
 	d.notify.stopping()

@@ -324,3 +324,22 @@ func TestWithoutPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStartFailure: a component failing at once makes Run return its
+// error. (READY=1 is skipped when the failure is seen before it; the
+// component's goroutine may also lose that race, so the test only checks
+// that READY=1 is not repeated.)
+func TestStartFailure(t *testing.T) {
+	notes := daemontest.NotifySocket(t)
+	f := newFakes()
+	f.pub.failWith <- errors.New("cannot open spool")
+	d := daemon.New(daemon.Options{ConfigPath: writeConfig(t, configA), Listen: "127.0.0.1:0", LogOutput: &daemontest.Buffer{}},
+		daemon.Deps{Factory: f.factory})
+	err := d.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "publisher: cannot open spool") {
+		t.Fatalf("Run = %v", err)
+	}
+	if n := notes.Count("READY=1"); n > 1 {
+		t.Errorf("READY=1 sent %d times", n)
+	}
+}
