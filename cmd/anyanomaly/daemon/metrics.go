@@ -144,11 +144,19 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.snap()
+	// Collectors run in the registry's goroutines, where a panic would
+	// take the daemon down: a value that cannot be exported (e.g. a label
+	// that is not UTF-8) is left out instead.
+	send := func(m prometheus.Metric, err error) {
+		if err == nil {
+			ch <- m
+		}
+	}
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+		send(prometheus.NewConstMetric(d, prometheus.CounterValue, float64(v), labels...))
 	}
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+		send(prometheus.NewConstMetric(d, prometheus.GaugeValue, v, labels...))
 	}
 	seenCam := map[string]bool{}
 	for _, cs := range s.cameras {
@@ -199,7 +207,7 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			counter(descLVLMErrors, e.Errors, l[0], l[1])
 			counter(descLVLMParse, e.ParseFailures, l[0], l[1])
 			gauge(descLVLMInFlight, float64(e.InFlight), l[0], l[1])
-			ch <- prometheus.MustNewConstHistogram(descLVLMLatency, e.Latency.Count, e.Latency.Sum, e.Latency.Buckets, l[0], l[1])
+			send(prometheus.NewConstHistogram(descLVLMLatency, e.Latency.Count, e.Latency.Sum, e.Latency.Buckets, l[0], l[1]))
 		}
 	}
 	if p := s.publisher; p != nil {
