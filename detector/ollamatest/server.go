@@ -10,6 +10,7 @@ import (
 	_ "image/png"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -407,7 +408,11 @@ func (s *Server) answer(req *api.ChatRequest, fault Fault) (string, error) {
 	}
 	var img image.Image
 	prompt := ""
-	for i := len(req.Messages) - 1; i >= 0 && img == nil; i-- {
+	// Like Ollama v0.6.5, a model that cannot read images answers without
+	// them: the runner drops the image silently (no error, 200).
+	_, caps, _ := s.lookup(req.Model)
+	sees := slices.Contains(caps, "vision") || slices.Contains(caps, "projector")
+	for i := len(req.Messages) - 1; i >= 0 && img == nil && sees; i-- {
 		m := req.Messages[i]
 		if prompt == "" {
 			prompt = m.Content
