@@ -13,7 +13,6 @@ import (
 	"github.com/anyanomaly/anyanomaly/context/contexttest"
 	"github.com/anyanomaly/anyanomaly/detector"
 	"github.com/anyanomaly/anyanomaly/detector/ollamatest/realollama"
-	"github.com/anyanomaly/anyanomaly/detector/vqa"
 	"github.com/anyanomaly/anyanomaly/stream/segment"
 )
 
@@ -72,12 +71,7 @@ func TestRealOllamaPool(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := p.Ready(ctx); err != nil {
-		if vqa.ClassOf(err) != vqa.ClassNotVision {
-			t.Fatalf("Ready: %v", err)
-		}
-		// The known v0.6.5 gap (see docs/real-ollama.md): a daemon would
-		// refuse to start here; the pool itself works, as shown below.
-		t.Logf("Ready refuses the projector model on Ollama %s: %v", realollama.Version, err)
+		t.Fatalf("Ready: %v", err)
 	}
 
 	runCtx, stop := context.WithCancel(context.Background())
