@@ -1,0 +1,234 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/detector"
+	"github.com/anyanomaly/anyanomaly/detector/cache"
+	"github.com/anyanomaly/anyanomaly/detector/eval/labels"
+	"github.com/anyanomaly/anyanomaly/detector/vqa"
+)
+
+// The datasets `anyanomaly eval --dataset` knows.
+const (
+	DatasetCShT         = "c-shtech"
+	DatasetCAvenue      = "c-avenue"
+	DatasetShanghaiTech = "shanghaitech"
+	DatasetAvenue       = "avenue"
+	DatasetGeneric      = "generic"
+)
+
+// Options are the inputs of `anyanomaly eval`, already parsed.
+type Options struct {
+	// Dataset is one of the Dataset… names.
+	Dataset string
+	// Root is the folder of test videos (frame folders or video files).
+	Root string
+	// Labels is a label file (generic, avenue) or the ShanghaiTech mask
+	// folder (shanghaitech; default <root>/../test_frame_mask).
+	Labels string
+	// Runs restricts the runs (event types, multi-event names, "single",
+	// "multi"); empty means all.
+	Runs []string
+	// Texts override the texts of the standard-VAD runs (shanghaitech,
+	// avenue); default: every C-ShT / C-Ave event type.
+	Texts []string
+	// Ollama is the endpoint URL and Model the vision model.
+	Ollama, Model string
+	// Params are the declared protocol parameters.
+	Params Params
+	// Oracle adds the grid search tuned on the test labels.
+	Oracle bool
+	// Cache is the answer cache folder ("" = <out>/cache).
+	Cache string
+	// Out is the output folder: results.md, results.json, plots/.
+	Out string
+	// NoPlots skips the PNGs.
+	NoPlots bool
+	// LongSide is the analysis size (0 = 640) and HWAccel the decoder's.
+	LongSide int
+	HWAccel  string
+	// Timeout bounds one LVLM question (0 = the client's default).
+	Timeout time.Duration
+	// Prompt selects the prompt variant.
+	Prompt vqa.Variant
+	// Structured asks for JSON {score, reason} answers.
+	Structured bool
+	// Progress draws a progress bar on the error stream.
+	Progress bool
+}
+
+// defaultLongSide mirrors stream's default analysis size, so that the cache
+// prefix names the real size.
+const defaultLongSide = 640
+
+// LoadLabels returns the label set of a dataset option.
+func LoadLabels(o Options) (*labels.Set, error) {
+	switch o.Dataset {
+	case DatasetCShT:
+		return labels.CShT()
+	case DatasetCAvenue:
+		return labels.CAvenue()
+	case DatasetShanghaiTech:
+		dir := o.Labels
+		if dir == "" {
+			dir = filepath.Join(o.Root, "..", "test_frame_mask")
+		}
+		texts := o.Texts
+		if len(texts) == 0 {
+			s, err := labels.CShT()
+			if err != nil {
+				return nil, err
+			}
+			texts = singleTexts(s)
+		}
+		return labels.LoadMaskDir(dir, DatasetShanghaiTech, "anomaly", texts)
+	case DatasetAvenue, DatasetGeneric:
+		if o.Labels == "" {
+			return nil, fmt.Errorf("--dataset %s needs --labels FILE (the generic interval format, docs/eval.md)", o.Dataset)
+		}
+		f, err := os.Open(o.Labels)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		s, err := labels.Parse(f, o.Labels)
+		if err != nil {
+			return nil, err
+		}
+		if o.Dataset == DatasetAvenue && len(o.Texts) == 0 {
+			ave, err := labels.CAvenue()
+			if err != nil {
+				return nil, err
+			}
+			o.Texts = singleTexts(ave)
+		}
+		if len(o.Texts) > 0 {
+			for i := range s.Runs {
+				s.Runs[i].Texts = o.Texts
+			}
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("unknown dataset %q: want %s, %s, %s, %s or %s", o.Dataset,
+		DatasetCShT, DatasetCAvenue, DatasetShanghaiTech, DatasetAvenue, DatasetGeneric)
+}
+
+func singleTexts(s *labels.Set) []string {
+	var out []string
+	for _, r := range s.Single() {
+		out = append(out, r.Texts...)
+	}
+	return out
+}
+
+// Execute runs `anyanomaly eval`: it loads the labels, checks the model,
+// scores every test video through the answer cache, writes results.md,
+// results.json and the plots under o.Out, and prints the Markdown table on
+// out. Progress goes to errw.
+func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logger) (*Report, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.Root == "" {
+		return nil, errors.New("--root is required: the folder of test videos")
+	}
+	if o.Ollama == "" || o.Model == "" {
+		return nil, errors.New("--ollama URL and --model are required")
+	}
+	if o.Out == "" {
+		return nil, errors.New("--out is required")
+	}
+	if err := o.Params.Validate(); err != nil {
+		return nil, err
+	}
+	set, err := LoadLabels(o)
+	if err != nil {
+		return nil, err
+	}
+	if set, err = set.Select(o.Runs); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if o.Cache == "" {
+		o.Cache = filepath.Join(o.Out, "cache")
+	}
+	c, err := cache.Open(o.Cache)
+	if err != nil {
+		return nil, err
+	}
+	client, err := vqa.New(vqa.Config{URL: o.Ollama, Model: o.Model, Timeout: o.Timeout, Structured: o.Structured}, vqa.Deps{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	if err := client.Check(ctx); err != nil {
+		return nil, err
+	}
+	longSide := o.LongSide
+	if longSide == 0 {
+		longSide = defaultLongSide
+	}
+	scorer, err := NewLVLMScorer(LVLMConfig{
+		CachePrefix: CachePrefix(set.Dataset, o.Params.Segment, longSide),
+		Prompt:      vqa.Prompt{Variant: o.Prompt},
+	}, LVLMDeps{Ask: client, Cache: c})
+	if err != nil {
+		return nil, err
+	}
+	deps := Deps{
+		Source: NewFileSource(FileSourceConfig{Root: o.Root, LongSide: longSide, HWAccel: o.HWAccel, Logger: log}),
+		Scorer: scorer,
+		Logger: log,
+	}
+	if o.Progress {
+		deps.Progress = NewBar(errw, "scoring "+set.Dataset)
+	}
+	ev, err := New(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: o.Model}, deps)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := ev.Evaluate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeOutputs(rep, o); err != nil {
+		return nil, err
+	}
+	if err := rep.WriteMarkdown(out); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func writeOutputs(rep *Report, o Options) error {
+	var md, js strings.Builder
+	if err := rep.WriteMarkdown(&md); err != nil {
+		return err
+	}
+	if err := rep.WriteJSON(&js); err != nil {
+		return err
+	}
+	for name, body := range map[string]string{"results.md": md.String(), "results.json": js.String()} {
+		if err := os.WriteFile(filepath.Join(o.Out, name), []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.NoPlots {
+		return nil
+	}
+	return rep.WritePlots(filepath.Join(o.Out, "plots"))
+}
+
+// WeightsFlag parses the --weights value (detector.ParseWeights).
+func WeightsFlag(s string) (detector.Weights, error) { return detector.ParseWeights(s) }
