@@ -113,21 +113,34 @@ func NewTaps(n, out int) Taps {
 
 // AddUpsampled adds weight × the bilinear upsampling of the cols×rows grid
 // src to the out×out map dst (row-major). tx and ty must be NewTaps(cols,
-// out) and NewTaps(rows, out); row is scratch of at least cols values.
-func AddUpsampled(dst []float32, out int, src []float64, cols int, tx, ty Taps, weight float32, row []float32) {
-	row = row[:cols]
-	for y := 0; y < out; y++ {
-		lo := src[int(ty.Lo[y])*cols : int(ty.Lo[y])*cols+cols]
-		hi := src[int(ty.Hi[y])*cols : int(ty.Hi[y])*cols+cols]
-		wy := ty.W[y]
-		for c := range row {
-			a := float32(lo[c])
-			row[c] = (a + (float32(hi[c])-a)*wy) * weight
+// out) and NewTaps(rows, out); scratch must hold rows·out values. It works
+// separably: each grid row is first upsampled horizontally into scratch,
+// then every output row blends two of those.
+func AddUpsampled(dst []float32, out int, src []float64, cols int, tx, ty Taps, weight float32, scratch []float32) {
+	rows := len(src) / cols
+	h := scratch[:rows*out]
+	lo, hi, w := tx.Lo[:out], tx.Hi[:out], tx.W[:out]
+	for r := 0; r < rows; r++ {
+		g := src[r*cols : r*cols+cols]
+		hr := h[r*out : r*out+out]
+		for x := range hr {
+			a := float32(g[lo[x]])
+			hr[x] = (a + (float32(g[hi[x]])-a)*w[x]) * weight
 		}
+	}
+	for y := 0; y < out; y++ {
+		a := h[int(ty.Lo[y])*out : int(ty.Lo[y])*out+out]
+		b := h[int(ty.Hi[y])*out : int(ty.Hi[y])*out+out]
+		wy := ty.W[y]
 		d := dst[y*out : y*out+out]
+		if wy == 0 {
+			for x := range d {
+				d[x] += a[x]
+			}
+			continue
+		}
 		for x := range d {
-			a := row[tx.Lo[x]]
-			d[x] += a + (row[tx.Hi[x]]-a)*tx.W[x]
+			d[x] += a[x] + (b[x]-a[x])*wy
 		}
 	}
 }

@@ -98,9 +98,9 @@ func TestAddUpsampled(t *testing.T) {
 	w := []float32{0, 0.25, 0.75, 1}
 	dst := make([]float32, 16)
 	tp := grid.NewTaps(2, 4)
-	grid.AddUpsampled(dst, 4, []float64{0, 1, 2, 3}, 2, tp, tp, 1, make([]float32, 2))
+	grid.AddUpsampled(dst, 4, []float64{0, 1, 2, 3}, 2, tp, tp, 1, make([]float32, 8))
 	// Adding it again at weight 0.5 gives 1.5× the map.
-	grid.AddUpsampled(dst, 4, []float64{0, 1, 2, 3}, 2, tp, tp, 0.5, make([]float32, 2))
+	grid.AddUpsampled(dst, 4, []float64{0, 1, 2, 3}, 2, tp, tp, 0.5, make([]float32, 8))
 	for y := 0; y < 4; y++ {
 		for x := 0; x < 4; x++ {
 			want := 1.5 * (w[x] + 2*w[y])

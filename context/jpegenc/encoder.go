@@ -180,7 +180,6 @@ func (e *Encoder) Encode(dst []byte, img *image.RGBA) ([]byte, error) {
 	var (
 		yb     [4][64]float32
 		cb, cr [64]float32
-		q      [64]int32
 		dcPrev [3]int32
 	)
 	for my := 0; my < h; my += 16 {
@@ -188,15 +187,12 @@ func (e *Encoder) Encode(dst []byte, img *image.RGBA) ([]byte, error) {
 			loadMCU(img, b.Min.X+mx, b.Min.Y+my, &yb, &cb, &cr)
 			for i := range yb {
 				fdct(&yb[i])
-				quantize(&yb[i], &e.recip[0], &q)
-				dcPrev[0] = e.block(&bw, &q, dcPrev[0], 0)
+				dcPrev[0] = e.block(&bw, &yb[i], dcPrev[0], 0)
 			}
 			fdct(&cb)
-			quantize(&cb, &e.recip[1], &q)
-			dcPrev[1] = e.block(&bw, &q, dcPrev[1], 1)
+			dcPrev[1] = e.block(&bw, &cb, dcPrev[1], 1)
 			fdct(&cr)
-			quantize(&cr, &e.recip[1], &q)
-			dcPrev[2] = e.block(&bw, &q, dcPrev[2], 1)
+			dcPrev[2] = e.block(&bw, &cr, dcPrev[2], 1)
 		}
 	}
 	bw.emit(0x7F, 7) // pad the last byte with ones
@@ -213,36 +209,65 @@ func grow(b []byte, n int) []byte {
 	return nb
 }
 
+// lumR, lumG and lumB are the ITU-R 601 luma weights in 16.16 fixed point
+// (as image/color uses), with the rounding term and the JPEG level shift
+// of −128 folded into lumR: the sum of the three, shifted right by 16, is
+// the level-shifted luma.
+var lumR, lumG, lumB [256]int32
+
+func init() {
+	for i := range 256 {
+		lumR[i] = 19595*int32(i) + 1<<15 - 128<<16
+		lumG[i] = 38470 * int32(i)
+		lumB[i] = 7471 * int32(i)
+	}
+}
+
 // loadMCU converts the 16×16 macroblock at (x, y) into four level-shifted
 // luma blocks and two chroma blocks averaged over 2×2 pixels. Pixels past
 // the picture's edge repeat the last row or column, as image/jpeg does.
 func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32) {
 	r := img.Rect
-	var cs [3][64]int32 // 2×2 sums of R, G, B
-	var cols [16]int    // byte offsets of the 16 columns within a row
-	for i := range cols {
-		cols[i] = (min(x+i, r.Max.X-1) - r.Min.X) * 4
-	}
+	// Chroma sums per 2×2 cell: R and B packed in 16-bit lanes, G apart.
+	var rb, gs [64]uint32
+	var edge [64]byte // one row of the macroblock, edge pixels repeated
+	x0 := (x - r.Min.X) * 4
+	full := x+16 <= r.Max.X
 	rowLen := r.Dx() * 4
 	for j := 0; j < 16; j++ {
 		sy := min(y+j, r.Max.Y-1) - r.Min.Y
 		row := img.Pix[sy*img.Stride : sy*img.Stride+rowLen]
-		cj := (j / 2) * 8
-		for half := 0; half < 2; half++ {
-			blk := yb[(j/8)*2+half][(j%8)*8 : (j%8)*8+8 : (j%8)*8+8]
-			cr0, cg0, cb0 := cs[0][cj+half*4:cj+half*4+4:cj+half*4+4], cs[1][cj+half*4:cj+half*4+4:cj+half*4+4], cs[2][cj+half*4:cj+half*4+4:cj+half*4+4]
-			for i := 0; i < 8; i++ {
-				v := binary.LittleEndian.Uint32(row[cols[half*8+i]:])
-				R, G, B := int32(v&0xFF), int32(v>>8&0xFF), int32(v>>16&0xFF)
-				blk[i] = float32((19595*R+38470*G+7471*B+1<<15)>>16) - 128
-				cr0[i/2] += R
-				cg0[i/2] += G
-				cb0[i/2] += B
+		var px *[64]byte
+		if full {
+			px = (*[64]byte)(row[x0 : x0+64])
+		} else {
+			for i := 0; i < 16; i++ {
+				o := (min(x+i, r.Max.X-1) - r.Min.X) * 4
+				copy(edge[4*i:4*i+4], row[o:o+4])
 			}
+			px = &edge
+		}
+		lum := (*[8]float32)(yb[(j/8)*2][(j%8)*8 : (j%8)*8+8])
+		lum2 := (*[8]float32)(yb[(j/8)*2+1][(j%8)*8 : (j%8)*8+8])
+		c := (*[8]uint32)(rb[(j/2)*8 : (j/2)*8+8])
+		g := (*[8]uint32)(gs[(j/2)*8 : (j/2)*8+8])
+		for k := 0; k < 8; k++ {
+			// Two pixels per 64-bit load.
+			v := binary.LittleEndian.Uint64(px[8*k : 8*k+8])
+			a, b := uint32(v), uint32(v>>32)
+			ya := float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
+			yb := float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
+			if k < 4 {
+				lum[2*k], lum[2*k+1] = ya, yb
+			} else {
+				lum2[2*k-8], lum2[2*k-7] = ya, yb
+			}
+			c[k] += a&0x00FF00FF + b&0x00FF00FF
+			g[k] += a>>8&0xFF + b>>8&0xFF
 		}
 	}
 	for k := 0; k < 64; k++ {
-		R, G, B := float32(cs[0][k]), float32(cs[1][k]), float32(cs[2][k])
+		R, G, B := float32(rb[k]&0xFFFF), float32(gs[k]), float32(rb[k]>>16)
 		// ITU-R 601 chroma of the 2×2 mean; the +128 offset and the level
 		// shift cancel.
 		cb[k] = (-0.168736*R - 0.331264*G + 0.5*B) * 0.25
@@ -294,29 +319,22 @@ func fdct8(d0, d1, d2, d3, d4, d5, d6, d7 float32) (o0, o1, o2, o3, o4, o5, o6, 
 	return
 }
 
-// quantize divides by the quantiser (through its reciprocal), rounds to
-// the nearest integer and writes the result in zig-zag order. The offset
-// makes the float→int conversion (which truncates) a branch-free floor;
-// quantised coefficients are far below it in magnitude.
-func quantize(d *[64]float32, recip *[64]float32, q *[64]int32) {
-	for k, n := range zigzag {
-		n &= 63
-		q[k] = int32(d[n]*recip[n]+(rounding+0.5)) - rounding
-	}
-}
-
-const rounding = 1 << 14
-
-// block entropy-codes one quantised block and returns its DC value.
-func (e *Encoder) block(bw *bitWriter, q *[64]int32, prev int32, t int) int32 {
-	diff := q[0] - prev
-	n, extra := category(diff)
+// block quantises one transformed block and entropy-codes it, returning
+// its DC value. Quantising divides by the quantiser (through its
+// reciprocal) and rounds to nearest; the offset makes the float→int
+// conversion (which truncates) a branch-free floor, quantised coefficients
+// being far below it in magnitude.
+func (e *Encoder) block(bw *bitWriter, d *[64]float32, prev int32, t int) int32 {
+	recip := &e.recip[t]
+	dcv := int32(d[0]*recip[0]+(rounding+0.5)) - rounding
+	n, extra := category(dcv - prev)
 	dc := &e.dc[t]
 	bw.emit(dc.code[n]<<n|extra, uint(dc.size[n])+uint(n))
 	ac := &e.ac[t]
 	run := uint32(0)
 	for k := 1; k < 64; k++ {
-		v := q[k]
+		z := zigzag[k] & 63
+		v := int32(d[z]*recip[z]+(rounding+0.5)) - rounding
 		if v == 0 {
 			run++
 			continue
@@ -333,8 +351,10 @@ func (e *Encoder) block(bw *bitWriter, q *[64]int32, prev int32, t int) int32 {
 	if run > 0 {
 		bw.emit(ac.code[0x00], uint(ac.size[0x00]))
 	}
-	return q[0]
+	return dcv
 }
+
+const rounding = 1 << 14
 
 // category returns v's magnitude category (bit length of |v|) and the
 // category's extra bits: v itself when positive, v−1 in n bits otherwise.

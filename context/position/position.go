@@ -4,6 +4,7 @@
 package position
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"sync"
@@ -50,6 +51,8 @@ type Result struct {
 	// Constant is true when the averaged map was flat, in which case
 	// Attention is all ones and Image is the plain resized key frame.
 	Constant bool
+
+	scratch []float32 // horizontally upsampled grid rows
 }
 
 // Builder builds PC images; it is safe for concurrent use.
@@ -82,10 +85,13 @@ func (b *Builder) get() *Result {
 		Attention: make([]float32, out*out),
 		Grids:     make([]grid.Scores, len(b.cfg.Scales)),
 	}
+	rows := 0
 	for i, s := range b.cfg.Scales {
 		n := s.Count(b.cfg.WorkSize)
 		r.Grids[i] = grid.Scores{Scale: s, Cols: n, Rows: n, Values: make([]float64, n*n)}
+		rows = max(rows, n)
 	}
+	r.scratch = make([]float32, rows*out)
 	return r
 }
 
@@ -106,7 +112,6 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Res
 	work, out := b.cfg.WorkSize, b.cfg.OutSize
 	att := r.Attention
 	clear(att)
-	var scratch [64]float32
 	weight := 1 / float32(len(b.cfg.Scales))
 	for i := range r.Grids {
 		g := &r.Grids[i]
@@ -115,11 +120,7 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Res
 				g.Values[row*g.Cols+col] = seg.Region(key, work, g.Scale.Window(col, row))
 			}
 		}
-		rowBuf := scratch[:0]
-		if g.Cols > len(scratch) {
-			rowBuf = make([]float32, g.Cols)
-		}
-		grid.AddUpsampled(att, out, g.Values, g.Cols, b.taps[i], b.taps[i], weight, rowBuf[:cap(rowBuf)])
+		grid.AddUpsampled(att, out, g.Values, g.Cols, b.taps[i], b.taps[i], weight, r.scratch)
 	}
 	r.RawMin, r.RawMax, r.Constant = grid.Normalize(att)
 
@@ -131,13 +132,17 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Res
 }
 
 // applyMap multiplies the colour channels of img (out×out, tightly packed
-// as NewRGBA makes it) by the map, leaving alpha opaque.
+// as NewRGBA makes it) by the map, leaving alpha as it is. The map value is
+// rounded to 1/256 and applied to two channels per multiplication (R,B and
+// G,A packed in 16-bit lanes); the result is within one level of exact.
 func applyMap(img *image.RGBA, att []float32) {
 	pix := img.Pix[:len(att)*4]
 	for i, a := range att {
-		p := pix[i*4 : i*4+3 : i*4+3]
-		p[0] = uint8(float32(p[0])*a + 0.5)
-		p[1] = uint8(float32(p[1])*a + 0.5)
-		p[2] = uint8(float32(p[2])*a + 0.5)
+		p := (*[4]byte)(pix[i*4 : i*4+4])
+		v := binary.LittleEndian.Uint32(p[:])
+		w := uint32(a*256 + 0.5)
+		rb := ((v&0x00FF00FF)*w + 0x00800080) >> 8 & 0x00FF00FF
+		g := ((v>>8&0xFF)*w + 0x80) >> 8 & 0xFF
+		binary.LittleEndian.PutUint32(p[:], rb|g<<8|v&0xFF000000)
 	}
 }

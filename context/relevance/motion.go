@@ -15,7 +15,7 @@ type MotionConfig struct {
 	// becomes 80×45 cells of 8×8 pixels). Smaller is faster and blurrier.
 	GridSize int
 	// Samples is how many pixels of each cell are averaged into the cell's
-	// grey level (default 4, at most 64). They are spread evenly along the
+	// grey level (default 4, at most 64; at most the cell's width counts). They are spread evenly along the
 	// cell's middle row: one row per cell keeps the memory traffic at a
 	// fraction of the frame (the cost of reading whole frames dominates
 	// otherwise) while the averaging still damps sensor noise.
@@ -121,6 +121,7 @@ type motionSegment struct {
 	mean   []float64 // n frame means
 	cols   []int     // gw×samples byte offsets of sampled columns
 	rows   []int     // gh sampled rows, one per cell row
+	step   int       // byte distance between a cell's samples
 	tmp    []uint8   // median scratch
 }
 
@@ -138,19 +139,22 @@ func gridSize(w, h, size int) (gw, gh int) {
 	return gw, gh
 }
 
-// samplePositions returns, for each of cells cells covering length pixels,
-// samples evenly spread pixel positions inside the cell.
-func samplePositions(dst []int, length, cells, samples int) []int {
+// cellStarts returns, per cell, the first of samples pixels spaced step
+// apart that sit centred in the cell, and the step. Cells of a length that
+// does not divide evenly differ by one pixel; the spacing follows the
+// narrower cells, and the last sample never passes the frame's edge.
+func cellStarts(dst []int, length, cells, samples int) ([]int, int) {
+	step := max(length/cells/samples, 1)
+	span := (samples - 1) * step
 	dst = dst[:0]
 	for c := 0; c < cells; c++ {
 		lo := c * length / cells
 		hi := (c + 1) * length / cells
-		span := hi - lo
-		for k := 0; k < samples; k++ {
-			dst = append(dst, lo+(2*k+1)*span/(2*samples))
-		}
+		start := lo + (hi-lo-span-1)/2
+		start = max(0, min(start, length-1-span))
+		dst = append(dst, start)
 	}
-	return dst
+	return dst, step
 }
 
 func grow[T any](b []T, n int) []T {
@@ -166,11 +170,15 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 	cells := gw * gh
 	sp := cfg.Samples
 	s.n, s.gw, s.gh = n, gw, gh
-	s.cols = samplePositions(s.cols, w, gw, sp)
+	// A cell narrower than Samples pixels averages each of its pixels once.
+	sp = max(1, min(sp, w/gw))
+	var step int
+	s.cols, step = cellStarts(s.cols, w, gw, sp)
 	for i := range s.cols {
 		s.cols[i] *= 4
 	}
-	s.rows = samplePositions(s.rows, h, gh, 1)
+	s.step = 4 * step
+	s.rows, _ = cellStarts(s.rows, h, gh, 1)
 	s.grey = grow(s.grey, n*cells)
 	s.bg = grow(s.bg, cells)
 	s.sat = grow(s.sat, n*(gw+1)*(gh+1))
@@ -210,39 +218,45 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 
 // reduce writes the reduced grey copy of f into dst. The grey level is
 // (R + 2G + B)/4: motion needs a brightness, not colorimetric luma, and
-// this one costs no multiplications.
+// this one needs no multiplications.
 func (s *motionSegment) reduce(f *image.RGBA, dst []uint8, sp int) {
 	gw := s.gw
-	pix := f.Pix
-	stride := f.Stride
 	base := f.PixOffset(f.Rect.Min.X, f.Rect.Min.Y)
 	rowLen := f.Rect.Dx() * 4
-	cols := s.cols[:gw*sp]
+	cols := s.cols[:gw]
+	d := s.step
+	span := (sp-1)*d + 4
 	div := uint32(4 * sp)
 	for y := 0; y < s.gh; y++ {
-		ry := s.rows[y]
-		row := pix[base+ry*stride : base+ry*stride+rowLen]
+		o := base + s.rows[y]*f.Stride
+		row := f.Pix[o : o+rowLen]
 		out := dst[y*gw : (y+1)*gw]
-		if sp == 4 {
-			for x := range out {
-				c := cols[4*x : 4*x+4 : 4*x+4]
-				var sum uint32
-				for _, o := range c {
-					// One 32-bit load per pixel: R + 2G + B from the packed word.
-					v := binary.LittleEndian.Uint32(row[o:])
-					sum += v&0xFF + v>>7&0x1FE + v>>16&0xFF
-				}
-				out[x] = uint8((sum + 8) >> 4)
+		if sp == 4 && d == 8 {
+			// The default geometry (8-px cells): samples at every other
+			// pixel, read with constant offsets.
+			for x, c := range cols {
+				p := (*[28]byte)(row[c : c+28])
+				v0 := binary.LittleEndian.Uint32(p[0:4])
+				v1 := binary.LittleEndian.Uint32(p[8:12])
+				v2 := binary.LittleEndian.Uint32(p[16:20])
+				v3 := binary.LittleEndian.Uint32(p[24:28])
+				rb := v0&0x00FF00FF + v1&0x00FF00FF + v2&0x00FF00FF + v3&0x00FF00FF
+				g := v0>>8&0xFF + v1>>8&0xFF + v2>>8&0xFF + v3>>8&0xFF
+				out[x] = uint8((rb&0xFFFF + rb>>16 + 2*g + 8) >> 4)
 			}
 			continue
 		}
-		for x := range out {
-			var sum uint32
-			for _, o := range cols[x*sp : (x+1)*sp] {
-				p := row[o : o+3 : o+3]
-				sum += uint32(p[0]) + 2*uint32(p[1]) + uint32(p[2])
+		for x, c := range cols {
+			p := row[c : c+span]
+			// R and B add up in 16-bit lanes, G apart; 64 samples of 255
+			// still fit a lane.
+			var rb, g uint32
+			for k := 0; k < len(p); k += d {
+				v := binary.LittleEndian.Uint32(p[k:])
+				rb += v & 0x00FF00FF
+				g += v >> 8 & 0xFF
 			}
-			out[x] = uint8((sum + div/2) / div)
+			out[x] = uint8((rb&0xFFFF + rb>>16 + 2*g + div/2) / div)
 		}
 	}
 }

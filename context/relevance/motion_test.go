@@ -233,3 +233,18 @@ func TestMotionIsTextAgnostic(t *testing.T) {
 		t.Errorf("name %q, text agnostic %v", m.Name(), relevance.IsTextAgnostic(m))
 	}
 }
+
+// BenchmarkMotionPrepare prepares a 24-frame 640×360 segment.
+func BenchmarkMotionPrepare(b *testing.B) {
+	frames := contexttest.Scene{W: 640, H: 360, N: 24, Square: 40,
+		Color: color.RGBA{R: 230, G: 30, B: 30, A: 255}, Start: image.Pt(300, 150), Step: image.Pt(3, 1)}.Frames()
+	m := relevance.NewMotion(relevance.MotionConfig{})
+	b.ReportAllocs()
+	for b.Loop() {
+		seg, err := m.Prepare(frames, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		relevance.Release(seg)
+	}
+}

@@ -16,6 +16,9 @@ import (
 // fractional bits. Both rectangles are clipped to their images; nothing is
 // drawn if either ends up empty. Like ApproxBiLinear it reads only the four
 // nearest source pixels, so strong downscaling aliases.
+//
+// It runs separably: each needed source row is interpolated horizontally
+// once into a row cache, and output rows blend two cached rows.
 func Bilinear(dst *image.RGBA, dr image.Rectangle, src *image.RGBA, sr image.Rectangle) {
 	dr = dr.Intersect(dst.Rect)
 	sr = sr.Intersect(src.Rect)
@@ -23,46 +26,97 @@ func Bilinear(dst *image.RGBA, dr image.Rectangle, src *image.RGBA, sr image.Rec
 		return
 	}
 	ow, oh := dr.Dx(), dr.Dy()
-	var xbuf [3 * 512]int32
+	var xbuf [3 * 256]int32
+	var cbuf [2][256]uint32
 	var xs []int32
-	if 3*ow <= len(xbuf) {
+	var cache [2][]uint32
+	if ow <= 256 {
 		xs = xbuf[:3*ow]
+		cache[0], cache[1] = cbuf[0][:ow], cbuf[1][:ow]
 	} else {
 		xs = make([]int32, 3*ow)
+		cache[0], cache[1] = make([]uint32, ow), make([]uint32, ow)
 	}
 	taps(xs, sr.Dx(), ow)
-	// Column taps become byte offsets into a source row.
+	// Column taps become byte offsets into a source row. When the source is
+	// at least two pixels wide, a tap on the last pixel becomes full weight
+	// on the right of the last pair, so that every tap reads two adjacent
+	// pixels with one 64-bit load.
 	base := (sr.Min.X - src.Rect.Min.X) * 4
+	pairs := sr.Dx() >= 2
 	for i := 0; i < ow; i++ {
+		if pairs && xs[3*i] == xs[3*i+1] {
+			xs[3*i], xs[3*i+2] = xs[3*i]-1, 256
+		}
 		xs[3*i] = int32(base) + 4*xs[3*i]
 		xs[3*i+1] = int32(base) + 4*xs[3*i+1]
 	}
+	rowLen := src.Rect.Dx() * 4
+	rowAt := func(sy int) []byte {
+		o := (sr.Min.Y - src.Rect.Min.Y + sy) * src.Stride
+		return src.Pix[o : o+rowLen]
+	}
+	// Each source row lives in the cache slot of its parity, so a row
+	// shared by consecutive output rows is interpolated only once.
+	cached := [2]int{-1, -1}
 	var ytap [3]int32
 	for oy := 0; oy < oh; oy++ {
 		taps1(ytap[:], sr.Dy(), oh, oy)
-		r0 := (sr.Min.Y - src.Rect.Min.Y + int(ytap[0])) * src.Stride
-		r1 := (sr.Min.Y - src.Rect.Min.Y + int(ytap[1])) * src.Stride
-		row0 := src.Pix[r0 : r0+src.Rect.Dx()*4]
-		row1 := src.Pix[r1 : r1+src.Rect.Dx()*4]
-		wy := uint32(ytap[2])
+		y0, y1, wy := int(ytap[0]), int(ytap[1]), uint32(ytap[2])
+		if cached[y0&1] != y0 {
+			horizontal(cache[y0&1], rowAt(y0), xs, pairs)
+			cached[y0&1] = y0
+		}
+		r0 := cache[y0&1]
 		d := dst.PixOffset(dr.Min.X, dr.Min.Y+oy)
 		out := dst.Pix[d : d+ow*4]
-		for ox := 0; ox < ow; ox++ {
-			x0, x1, wx := xs[3*ox], xs[3*ox+1], uint32(xs[3*ox+2])
-			a := binary.LittleEndian.Uint32(row0[x0:])
-			b := binary.LittleEndian.Uint32(row0[x1:])
-			c := binary.LittleEndian.Uint32(row1[x0:])
-			e := binary.LittleEndian.Uint32(row1[x1:])
-			// Two channels per 32-bit word (R,B and G,A), 8-bit weights that
-			// sum to 256: each 16-bit lane holds at most 255·256+128.
-			const m = 0x00FF00FF
-			trb := lerp(a&m, b&m, wx)
-			tga := lerp(a>>8&m, b>>8&m, wx)
-			brb := lerp(c&m, e&m, wx)
-			bga := lerp(c>>8&m, e>>8&m, wx)
-			v := lerp(trb, brb, wy) | lerp(tga, bga, wy)<<8
-			binary.LittleEndian.PutUint32(out[ox*4:], v)
+		if wy == 0 || y1 == y0 {
+			for x, v := range r0 {
+				binary.LittleEndian.PutUint32(out[4*x:], v)
+			}
+			continue
 		}
+		if cached[y1&1] != y1 {
+			horizontal(cache[y1&1], rowAt(y1), xs, pairs)
+			cached[y1&1] = y1
+		}
+		vertical(out, r0, cache[y1&1], wy)
+	}
+}
+
+const mask = 0x00FF00FF
+
+// horizontal interpolates one source row into packed output pixels. Two
+// channels share a 32-bit word (R,B and G,A); with 8-bit weights summing
+// to 256 each 16-bit lane holds at most 255·256+128.
+func horizontal(out []uint32, row []byte, xs []int32, pairs bool) {
+	xs = xs[:3*len(out)]
+	if !pairs {
+		for x := range out {
+			t := xs[3*x : 3*x+3 : 3*x+3]
+			a := binary.LittleEndian.Uint32(row[t[0]:])
+			b := binary.LittleEndian.Uint32(row[t[1]:])
+			w := uint32(t[2])
+			out[x] = lerp(a&mask, b&mask, w) | lerp(a>>8&mask, b>>8&mask, w)<<8
+		}
+		return
+	}
+	for x := range out {
+		t := xs[3*x : 3*x+3 : 3*x+3]
+		v := binary.LittleEndian.Uint64(row[t[0] : t[0]+8])
+		a, b := uint32(v), uint32(v>>32)
+		w := uint32(t[2])
+		out[x] = lerp(a&mask, b&mask, w) | lerp(a>>8&mask, b>>8&mask, w)<<8
+	}
+}
+
+// vertical blends two interpolated rows into out (RGBA bytes).
+func vertical(out []byte, r0, r1 []uint32, w uint32) {
+	r1 = r1[:len(r0)]
+	out = out[:4*len(r0)]
+	for x, a := range r0 {
+		b := r1[x]
+		binary.LittleEndian.PutUint32(out[4*x:], lerp(a&mask, b&mask, w)|lerp(a>>8&mask, b>>8&mask, w)<<8)
 	}
 }
 

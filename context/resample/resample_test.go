@@ -122,3 +122,13 @@ func TestBilinearEmpty(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBilinear is the PC resize: a 640×360 frame to 224×224.
+func BenchmarkBilinear(b *testing.B) {
+	src := pattern(image.Rect(0, 0, 640, 360))
+	dst := image.NewRGBA(image.Rect(0, 0, 224, 224))
+	b.ReportAllocs()
+	for b.Loop() {
+		resample.Bilinear(dst, dst.Rect, src, src.Rect)
+	}
+}
