@@ -112,7 +112,6 @@ func ParseBatch(reply string, texts []string) []Answer {
 			obj = nil
 		}
 	}
-	lower := strings.ToLower(reply)
 	for i, t := range texts {
 		if raw, ok := lookupFold(obj, t); ok {
 			if v, ok := jsonNumber(raw); ok {
@@ -120,7 +119,7 @@ func ParseBatch(reply string, texts []string) []Answer {
 				continue
 			}
 		}
-		idx := strings.Index(lower, strings.ToLower(t))
+		idx := indexFold(reply, t)
 		if idx >= 0 {
 			rest := reply[idx+len(t):]
 			if m := numberRE.FindString(rest); m != "" {
@@ -175,4 +174,19 @@ func trimReason(s string) string {
 		s = strings.ToValidUTF8(s[:maxReason], "") + "…"
 	}
 	return s
+}
+
+// indexFold is strings.Index ignoring case, with byte offsets into s itself
+// (lower-casing s first would shift offsets where case mapping or invalid
+// UTF-8 changes byte lengths).
+func indexFold(s, sub string) int {
+	if sub == "" {
+		return 0
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
