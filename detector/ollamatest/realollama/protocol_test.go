@@ -218,6 +218,27 @@ func TestRealOllamaProtocol(t *testing.T) {
 		}
 	})
 
+	t.Run("default parallelism", func(t *testing.T) {
+		if tg.External() {
+			t.Skip("reads the server's log; needs the started server")
+		}
+		// Without OLLAMA_NUM_PARALLEL, v0.6.5 gives a model 4 slots when
+		// it fits (always on CPU) and 1 otherwise, with 4x the context;
+		// the runner's command line in the server log says which.
+		if r := postRaw(t, tg, "/api/chat", chatReq(tg.VisionModel, nil, false)); r.Status != http.StatusOK {
+			t.Fatalf("HTTP %d %s", r.Status, r.Body)
+		}
+		log := tg.Server.Log()
+		i := strings.Index(log, `msg="starting llama server"`)
+		if i < 0 {
+			t.Fatal("no runner start in the server log")
+		}
+		line, _, _ := strings.Cut(log[i:], "\n")
+		if !strings.Contains(line, "--parallel 4 ") || !strings.Contains(line, "--ctx-size 8192 ") {
+			t.Errorf("runner not started with 4 slots of 2048 tokens: %s", line)
+		}
+	})
+
 	t.Run("image reaches the model", func(t *testing.T) {
 		if tg.External() {
 			t.Skip("the token count of an image is model-specific; checked with the tiny model only")
