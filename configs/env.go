@@ -54,10 +54,14 @@ const maxSecretFile = 64 << 10
 //
 // A '$' followed by anything else stays as it is, so passwords written
 // literally need no escaping unless they contain "${" or "$$".
-func (e Env) expand(s string) (string, error) {
+//
+// It also returns the inserted values, so that error messages can leave
+// them out.
+func (e Env) expand(s string) (string, []string, error) {
 	if !strings.Contains(s, "$") {
-		return s, nil
+		return s, nil, nil
 	}
+	var inserted []string
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -80,17 +84,18 @@ func (e Env) expand(s string) (string, error) {
 		end := strings.IndexByte(s[i+2:], '}')
 		if end < 0 {
 			// The text is not quoted: it may be part of a password.
-			return "", fmt.Errorf("unterminated \"${\" (write \"$$\" for a literal '$')")
+			return "", nil, fmt.Errorf("unterminated \"${\" (write \"$$\" for a literal '$')")
 		}
 		expr := s[i+2 : i+2+end]
 		v, err := e.resolve(expr)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		b.WriteString(v)
+		inserted = append(inserted, v)
 		i += 2 + end + 1
 	}
-	return b.String(), nil
+	return b.String(), inserted, nil
 }
 
 func (e Env) resolve(expr string) (string, error) {

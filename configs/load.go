@@ -48,7 +48,7 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 	cfg := Default()
 	cfg.path = name
 	cfg.lines = map[string]int{}
-	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, substituted: map[int]bool{}}
+	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, substituted: map[int]bool{}, inserted: map[string][]string{}}
 	doc, err := p.document(data)
 	if err != nil {
 		return nil, err
@@ -76,9 +76,19 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 			reported[e.Path] = true
 		}
 		for _, e := range err.(Errors) {
-			if !reported[e.Path] {
-				p.errs = append(p.errs, e)
+			if reported[e.Path] {
+				continue
 			}
+			// A substituted value may be a secret in a place where it is
+			// not recognisable as one (a whole URL from ${cred:…}): leave
+			// out what ${…} inserted. (Shorter values would garble the
+			// message and reveal little.)
+			for _, v := range p.inserted[e.Path] {
+				if len(v) >= 3 {
+					e.Msg = strings.ReplaceAll(e.Msg, v, masked)
+				}
+			}
+			p.errs = append(p.errs, e)
 		}
 	}
 	if len(p.errs) > 0 {
@@ -96,6 +106,8 @@ type parser struct {
 	// substituted marks lines whose values came from ${…}: decode errors
 	// there must not quote the value, which may be a secret.
 	substituted map[int]bool
+	// inserted holds, by path, the values ${…} put in.
+	inserted map[string][]string
 	// decodeFailed is set when a value could not be decoded.
 	decodeFailed bool
 }
@@ -182,7 +194,7 @@ func (p *parser) substitute(n *yaml.Node, path string) {
 		if !strings.Contains(n.Value, "$") {
 			return
 		}
-		v, err := p.env.expand(n.Value)
+		v, ins, err := p.env.expand(n.Value)
 		if err != nil {
 			p.addf(path, n.Line, "%v", err)
 			return
@@ -192,6 +204,7 @@ func (p *parser) substitute(n *yaml.Node, path string) {
 		}
 		n.Value = v
 		p.substituted[n.Line] = true
+		p.inserted[path] = ins
 		// A plain scalar is typed by its text: let "${PORT}" become an int
 		// once substituted. Quoted or tagged scalars keep their type.
 		if n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
