@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavfilter-dev
       libavdevice-dev libswresample-dev pkg-config ffmpeg gcc nats-server
-      python3-scipy python3-sklearn)
+      python3-scipy python3-sklearn rtsp-server-perl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

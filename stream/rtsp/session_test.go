@@ -33,3 +33,37 @@ func TestSessionReceives(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionTimestampWrapAround(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, FPS: 25, Seconds: 2})
+	// The RTP clock wraps 0.5 s into the clip.
+	url := streamtest.StartReplay(t, clip, streamtest.WaitForReader(), streamtest.TimestampBase(0xFFFFFFFF-45000))
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, Transport: "udp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var last time.Duration = -1
+	n := 0
+	timeout := time.After(10 * time.Second)
+	for n < 50 {
+		select {
+		case au := <-s.AccessUnits():
+			if au.PTS <= last {
+				t.Fatalf("unit %d: PTS %v after %v", n, au.PTS, last)
+			}
+			if !au.WallFromRTCP && n > 30 {
+				t.Logf("unit %d: no RTCP sender report yet", n)
+			}
+			last = au.PTS
+			n++
+		case <-s.Done():
+			t.Fatalf("session ended after %d units: %v", n, s.Err())
+		case <-timeout:
+			t.Fatalf("timeout after %d units", n)
+		}
+	}
+	if want := 49 * 40 * time.Millisecond; last < want-time.Millisecond || last > want+time.Millisecond {
+		t.Fatalf("last PTS %v, want %v", last, want)
+	}
+}
