@@ -22,10 +22,12 @@ func NewLogHandler(next slog.Handler, r *Redactor) slog.Handler {
 	return &redactingHandler{next: next, r: r}
 }
 
+// Enabled implements slog.Handler.
 func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.next.Enabled(ctx, l)
 }
 
+// Handle implements slog.Handler, redacting the record first.
 func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
 	out := slog.NewRecord(rec.Time, rec.Level, h.r.Redact(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
@@ -35,6 +37,7 @@ func (h *redactingHandler) Handle(ctx context.Context, rec slog.Record) error {
 	return h.next.Handle(ctx, out)
 }
 
+// WithAttrs implements slog.Handler, redacting the attributes first.
 func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	red := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
@@ -43,6 +46,7 @@ func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &redactingHandler{next: h.next.WithAttrs(red), r: h.r}
 }
 
+// WithGroup implements slog.Handler.
 func (h *redactingHandler) WithGroup(name string) slog.Handler {
 	return &redactingHandler{next: h.next.WithGroup(name), r: h.r}
 }

@@ -131,6 +131,7 @@ type snapshotCollector struct {
 	mu   sync.Mutex
 }
 
+// Describe implements prometheus.Collector.
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCameraState, descCameraFrames, descCameraDropped, descCameraDecodeErrs,
 		descCameraReconnects, descCameraSegments, descCameraGated, descCameraSegDropped, descRuleScore, descRuleOpen,
@@ -140,6 +141,7 @@ func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
+// Collect implements prometheus.Collector, reading the snapshots now.
 func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
