@@ -64,7 +64,8 @@ type Publisher interface {
 	// tells whether its own section changed; rule thresholds etc. are in
 	// cfg.Cameras). Return ErrRestartRequired (wrapped) for changes that
 	// only take effect after a restart. Called from the daemon's control
-	// goroutine, never concurrently with itself, only after Run started.
+	// goroutine, never concurrently with itself, only after Run was
+	// launched, and only when the diff is not empty.
 	Reconfigure(ctx context.Context, cfg *configs.Config, diff *configs.ConfigDiff) error
 	// Ready returns nil when events can be delivered (NATS connected),
 	// else why not.
@@ -100,8 +101,9 @@ type CameraManager interface {
 	// CameraRestart → stop and start that camera only, CameraUpdated →
 	// apply rules, motion gate and name in place without reconnecting,
 	// CameraUnchanged → nothing. It is called once right after Run has
-	// started, with configs.Diff(nil, cfg) (every camera added), and after
-	// every valid reload. It must not block on camera I/O (start and stop
+	// been launched (Run may not have begun executing yet), with
+	// configs.Diff(nil, cfg) (every camera added), and after every valid
+	// reload, from one goroutine at a time. It must not block on camera I/O (start and stop
 	// asynchronously); an error names the cameras it could not reconcile.
 	Reconcile(ctx context.Context, cfg *configs.Config, diff *configs.ConfigDiff) error
 	// Ready returns nil when every enabled camera is streaming or backing
