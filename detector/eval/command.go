@@ -132,7 +132,7 @@ func singleTexts(s *labels.Set) []string {
 
 // Execute runs `anyanomaly eval`: it loads the labels, checks the model,
 // scores every test video through the answer cache, writes results.md,
-// results.json and the plots under o.Out, and prints the Markdown table on
+// results.json, scores.json and the plots under o.Out, and prints the Markdown table on
 // out. Progress goes to errw.
 func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logger) (*Report, error) {
 	if log == nil {
@@ -212,14 +212,17 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 }
 
 func writeOutputs(rep *Report, o Options) error {
-	var md, js strings.Builder
+	var md, js, seg strings.Builder
 	if err := rep.WriteMarkdown(&md); err != nil {
 		return err
 	}
 	if err := rep.WriteJSON(&js); err != nil {
 		return err
 	}
-	for name, body := range map[string]string{"results.md": md.String(), "results.json": js.String()} {
+	if err := rep.WriteSegments(&seg); err != nil {
+		return err
+	}
+	for name, body := range map[string]string{"results.md": md.String(), "results.json": js.String(), "scores.json": seg.String()} {
 		if err := os.WriteFile(filepath.Join(o.Out, name), []byte(body), 0o644); err != nil {
 			return err
 		}

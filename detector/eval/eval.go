@@ -214,6 +214,7 @@ func Compute(cfg Config, scores map[string]map[string]VideoScores) (*Report, err
 		Model:        cfg.Model,
 		Params:       cfg.Params,
 		Runs:         make([]RunResult, len(cfg.Labels.Runs)),
+		Segments:     scores,
 		curves:       map[string]*runCurves{},
 	}
 	if rep.Dataset == "" {

@@ -93,6 +93,10 @@ type Report struct {
 	CacheHits uint64        `json:"cache_hits"`
 	Elapsed   time.Duration `json:"elapsed_ns"`
 
+	// Segments are the per-segment context scores behind every number:
+	// run → video → scores (written to scores.json, not results.json).
+	Segments map[string]map[string]VideoScores `json:"-"`
+
 	curves map[string]*runCurves
 }
 
@@ -127,6 +131,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// WriteSegments writes the per-segment context scores as JSON (run → video
+// → frames and segment scores), enough to recompute every number offline.
+func (r *Report) WriteSegments(w io.Writer) error {
+	return json.NewEncoder(w).Encode(r.Segments)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f", 100*x) }

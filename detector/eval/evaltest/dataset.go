@@ -10,7 +10,7 @@
 //   - "car" (appearance, large): a red car driving along the top road; in
 //     some videos a red car is parked, static, in the top-left corner — a
 //     look-alike distractor;
-//   - "bicycle" (appearance, small): a small green object riding in the
+//   - "bicycle" (appearance, small): a small dark green object riding in the
 //     bottom-right corner, far from the centre;
 //   - "running" (action): a blue person, drawn exactly like the walkers,
 //     running across the bottom third — only its motion tells it apart.
@@ -49,9 +49,9 @@ const (
 var (
 	ground    = color.RGBA{230, 230, 230, 255}
 	kerb      = color.RGBA{205, 205, 205, 255}
-	personCol = color.RGBA{150, 150, 255, 255}
+	personCol = color.RGBA{170, 170, 255, 255}
 	carCol    = color.RGBA{255, 0, 0, 255}
-	bikeCol   = color.RGBA{0, 200, 0, 255}
+	bikeCol   = color.RGBA{0, 150, 0, 255}
 )
 
 // Event is one scripted event in a video: frames [Start, End).
@@ -168,11 +168,13 @@ func DrawFrame(img *image.RGBA, v Video, i int) {
 	if v.Parked {
 		fill(img, 14, 18, 14+28, 18+16, carCol)
 	}
-	// Three walkers stroll at 0.3 px/frame, bouncing within the left two
-	// thirds of the walkway.
+	// Three walkers stroll at 0.25 px/frame, bouncing within the left two
+	// thirds of the walkway. Pale and slow, they barely differ from the
+	// segment's median background, so a smaller but faster and more
+	// contrasted object wins the temporal context's window.
 	for w := range 3 {
 		span := 150
-		p := (v.Seed*37 + w*53 + i*3/10) % (2 * span)
+		p := (v.Seed*37 + w*53 + i/4) % (2 * span)
 		if p >= span {
 			p = 2*span - p
 		}
@@ -194,9 +196,9 @@ func DrawFrame(img *image.RGBA, v Video, i int) {
 			x := 290 - 5*t
 			fill(img, x, 22, x+28, 22+16, carCol)
 		case "bicycle":
-			// 10×10, bottom-right corner, 1.5 px/frame leftwards.
+			// 12×12, bottom-right corner, 1.5 px/frame leftwards.
 			x := 305 - 3*t/2
-			fill(img, x, 150, x+10, 160, bikeCol)
+			fill(img, x, 150, x+12, 162, bikeCol)
 		case "running":
 			// Across the walkway's lower lane, 5 px/frame.
 			x := 5*t - 10

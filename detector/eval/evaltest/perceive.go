@@ -12,7 +12,7 @@ import (
 // MinFraction is the smallest share of the picture an object must cover to
 // be recognised: the stand-in's "resolution limit". The car (28×16 in a
 // 320×180 frame, 0.78 %) is above it everywhere it is visible; the bicycle
-// (10×10, 0.17 %) only once a temporal-context tile enlarges it.
+// (12×12, 0.25 %) only once a temporal-context tile enlarges it.
 const MinFraction = 0.005
 
 // Perception answers the questions of the detector's prompts about the
@@ -93,7 +93,7 @@ func recognise(img *image.RGBA, is func(r, g, b uint32) bool, what string) (floa
 }
 
 func isRed(r, g, b uint32) bool   { return r > 150 && g < 100 && b < 100 }
-func isGreen(r, g, b uint32) bool { return g > 140 && r < 90 && b < 90 }
+func isGreen(r, g, b uint32) bool { return g > 100 && r < 90 && b < 90 }
 
 // isPerson matches the walkers' light blue, also when the position context
 // has dimmed it somewhat.
@@ -113,9 +113,9 @@ func fraction(img *image.RGBA, is func(r, g, b uint32) bool) float64 {
 }
 
 // runDisplacement is how far, in tile pixels, a person's centroid must move
-// between the grid's moments to count as running. A walker moves about
-// 2 px of the frame between temporal key frames (≈ 4–10 tile px), a runner
-// 30 px (≈ 25–70 tile px, depending on the window's scale).
+// between the grid's moments to count as running. A walker moves 1.5 px of
+// the frame between temporal key frames (6 frames apart; ≈ 1–4 tile px), a
+// runner 30 px (≈ 25–70 tile px, depending on the window's scale).
 const runDisplacement = 18
 
 // minPersonPixels ignores slivers of a person at a tile's edge.
