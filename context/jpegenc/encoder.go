@@ -251,19 +251,22 @@ func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32)
 		lum2 := (*[8]float32)(yb[(j/8)*2+1][(j%8)*8 : (j%8)*8+8])
 		c := (*[8]uint32)(rb[(j/2)*8 : (j/2)*8+8])
 		g := (*[8]uint32)(gs[(j/2)*8 : (j/2)*8+8])
-		for k := 0; k < 8; k++ {
-			// Two pixels per 64-bit load.
+		// Two pixels per 64-bit load; the left and right 8×8 blocks.
+		for k := 0; k < 4; k++ {
 			v := binary.LittleEndian.Uint64(px[8*k : 8*k+8])
 			a, b := uint32(v), uint32(v>>32)
-			ya := float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
-			yb := float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
-			if k < 4 {
-				lum[2*k], lum[2*k+1] = ya, yb
-			} else {
-				lum2[2*k-8], lum2[2*k-7] = ya, yb
-			}
+			lum[2*k] = float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
+			lum[2*k+1] = float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
 			c[k] += a&0x00FF00FF + b&0x00FF00FF
 			g[k] += a>>8&0xFF + b>>8&0xFF
+		}
+		for k := 0; k < 4; k++ {
+			v := binary.LittleEndian.Uint64(px[32+8*k : 40+8*k])
+			a, b := uint32(v), uint32(v>>32)
+			lum2[2*k] = float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
+			lum2[2*k+1] = float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
+			c[4+k] += a&0x00FF00FF + b&0x00FF00FF
+			g[4+k] += a>>8&0xFF + b>>8&0xFF
 		}
 	}
 	for k := 0; k < 64; k++ {
@@ -277,46 +280,65 @@ func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32)
 
 // fdct is the Arai–Agui–Nakajima forward DCT on rows then columns. Its
 // outputs are the true coefficients times 8·aanScale[u]·aanScale[v], which
-// the quantiser's reciprocals undo.
+// the quantiser's reciprocals undo. The one-dimensional transform is
+// written out twice rather than called, because the compiler does not
+// inline a function this size and the call costs as much as the arithmetic.
 func fdct(d *[64]float32) {
-	for i := 0; i < 8; i++ {
-		r := (*[8]float32)(d[i*8 : i*8+8])
-		r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = fdct8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+	for i := 0; i < 64; i += 8 {
+		r := (*[8]float32)(d[i : i+8])
+		t0, t7 := r[0]+r[7], r[0]-r[7]
+		t1, t6 := r[1]+r[6], r[1]-r[6]
+		t2, t5 := r[2]+r[5], r[2]-r[5]
+		t3, t4 := r[3]+r[4], r[3]-r[4]
+		t10, t13 := t0+t3, t0-t3
+		t11, t12 := t1+t2, t1-t2
+		r[0] = t10 + t11
+		r[4] = t10 - t11
+		z1 := (t12 + t13) * 0.707106781
+		r[2] = t13 + z1
+		r[6] = t13 - z1
+		t10 = t4 + t5
+		t11 = t5 + t6
+		t12 = t6 + t7
+		z5 := (t10 - t12) * 0.382683433
+		z2 := 0.541196100*t10 + z5
+		z4 := 1.306562965*t12 + z5
+		z3 := t11 * 0.707106781
+		z11 := t7 + z3
+		z13 := t7 - z3
+		r[5] = z13 + z2
+		r[3] = z13 - z2
+		r[1] = z11 + z4
+		r[7] = z11 - z4
 	}
 	for i := 0; i < 8; i++ {
-		d[i], d[8+i], d[16+i], d[24+i], d[32+i], d[40+i], d[48+i], d[56+i] =
-			fdct8(d[i], d[8+i], d[16+i], d[24+i], d[32+i], d[40+i], d[48+i], d[56+i])
+		c0, c1, c2, c3 := d[i], d[8+i], d[16+i], d[24+i]
+		c4, c5, c6, c7 := d[32+i], d[40+i], d[48+i], d[56+i]
+		t0, t7 := c0+c7, c0-c7
+		t1, t6 := c1+c6, c1-c6
+		t2, t5 := c2+c5, c2-c5
+		t3, t4 := c3+c4, c3-c4
+		t10, t13 := t0+t3, t0-t3
+		t11, t12 := t1+t2, t1-t2
+		d[i] = t10 + t11
+		d[32+i] = t10 - t11
+		z1 := (t12 + t13) * 0.707106781
+		d[16+i] = t13 + z1
+		d[48+i] = t13 - z1
+		t10 = t4 + t5
+		t11 = t5 + t6
+		t12 = t6 + t7
+		z5 := (t10 - t12) * 0.382683433
+		z2 := 0.541196100*t10 + z5
+		z4 := 1.306562965*t12 + z5
+		z3 := t11 * 0.707106781
+		z11 := t7 + z3
+		z13 := t7 - z3
+		d[40+i] = z13 + z2
+		d[24+i] = z13 - z2
+		d[8+i] = z11 + z4
+		d[56+i] = z11 - z4
 	}
-}
-
-func fdct8(d0, d1, d2, d3, d4, d5, d6, d7 float32) (o0, o1, o2, o3, o4, o5, o6, o7 float32) {
-	t0, t7 := d0+d7, d0-d7
-	t1, t6 := d1+d6, d1-d6
-	t2, t5 := d2+d5, d2-d5
-	t3, t4 := d3+d4, d3-d4
-
-	t10, t13 := t0+t3, t0-t3
-	t11, t12 := t1+t2, t1-t2
-	o0 = t10 + t11
-	o4 = t10 - t11
-	z1 := (t12 + t13) * 0.707106781
-	o2 = t13 + z1
-	o6 = t13 - z1
-
-	t10 = t4 + t5
-	t11 = t5 + t6
-	t12 = t6 + t7
-	z5 := (t10 - t12) * 0.382683433
-	z2 := 0.541196100*t10 + z5
-	z4 := 1.306562965*t12 + z5
-	z3 := t11 * 0.707106781
-	z11 := t7 + z3
-	z13 := t7 - z3
-	o5 = z13 + z2
-	o3 = z13 - z2
-	o1 = z11 + z4
-	o7 = z11 - z4
-	return
 }
 
 // block quantises one transformed block and entropy-codes it, returning
