@@ -132,3 +132,22 @@ func BenchmarkBilinear(b *testing.B) {
 		resample.Bilinear(dst, dst.Rect, src, src.Rect)
 	}
 }
+
+// TestBilinearOnePixelWide covers a source too narrow for paired loads.
+func TestBilinearOnePixelWide(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 1, 2))
+	src.Pix[0], src.Pix[3] = 0, 255
+	src.Pix[4], src.Pix[7] = 200, 255
+	dst := image.NewRGBA(image.Rect(0, 0, 3, 4))
+	resample.Bilinear(dst, dst.Rect, src, src.Rect)
+	// Rows: positions −0.25, 0.25, 0.75, 1.25 → 0, 50, 150, 200; every
+	// column equal.
+	want := []uint8{0, 50, 150, 200}
+	for y, w := range want {
+		for x := 0; x < 3; x++ {
+			if got := dst.RGBAAt(x, y).R; got != w {
+				t.Errorf("(%d,%d) = %d, want %d", x, y, got, w)
+			}
+		}
+	}
+}
