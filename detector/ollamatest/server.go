@@ -60,6 +60,15 @@ type Options struct {
 	Concurrency int
 	// Queue is the number of requests that may wait for a slot.
 	Queue int
+	// Intake, when > 0, switches to Ollama v0.6.5's real queueing (see
+	// docs/real-ollama.md): Queue (OLLAMA_MAX_QUEUE) bounds only the
+	// requests waiting to be scheduled, the scheduler takes them one at a
+	// time for Intake each, and a scheduled request waits without bound
+	// for one of the Concurrency (OLLAMA_NUM_PARALLEL) slots. Only bursts
+	// then get 503; Queue 0 means Ollama's default, 512. Zero Intake keeps
+	// the simpler model above, where Concurrency+Queue bound the requests
+	// in the server.
+	Intake time.Duration
 	// Models maps model names to capabilities (default: DefaultModel with
 	// completion and vision). A name without a tag also matches ":latest".
 	// The pseudo-capability "projector" makes a LLaVA-style model as Ollama
@@ -96,6 +105,7 @@ type Server struct {
 	ts    *httptest.Server
 	slots chan struct{}
 	queue chan struct{}
+	sched chan struct{} // the scheduler, busy with one request (Intake mode)
 	done  chan struct{}
 	close sync.Once
 
@@ -124,7 +134,16 @@ func New(opts Options) *Server {
 		fault:      opts.Fault,
 		faultCount: opts.FaultCount,
 	}
-	if opts.Concurrency > 0 {
+	switch {
+	case opts.Intake > 0:
+		if opts.Queue <= 0 {
+			opts.Queue = 512 // OLLAMA_MAX_QUEUE's default
+		}
+		s.opts.Queue = opts.Queue
+		s.slots = make(chan struct{}, max(opts.Concurrency, 1))
+		s.queue = make(chan struct{}, opts.Queue)
+		s.sched = make(chan struct{}, 1)
+	case opts.Concurrency > 0:
 		s.slots = make(chan struct{}, opts.Concurrency)
 		s.queue = make(chan struct{}, opts.Concurrency+opts.Queue)
 	}
@@ -354,13 +373,16 @@ func (s *Server) acquire(w http.ResponseWriter, r *http.Request) bool {
 			writeJSON(w, http.StatusServiceUnavailable, errorBody(BusyMessage))
 			return false
 		}
+		if s.sched != nil && !s.schedule(r) {
+			return false
+		}
 		select {
 		case s.slots <- struct{}{}:
 		case <-r.Context().Done():
-			<-s.queue
+			s.leaveQueue()
 			return false
 		case <-s.done:
-			<-s.queue
+			s.leaveQueue()
 			return false
 		}
 	}
@@ -377,6 +399,33 @@ func (s *Server) release() {
 	s.mu.Unlock()
 	if s.slots != nil {
 		<-s.slots
+		s.leaveQueue()
+	}
+}
+
+// schedule passes a queued request through the single scheduler (Intake
+// mode): it leaves the queue when the scheduler takes it, as a request
+// leaves Ollama's pending channel, and holds the scheduler for Intake.
+func (s *Server) schedule(r *http.Request) bool {
+	select {
+	case s.sched <- struct{}{}:
+	case <-r.Context().Done():
+		<-s.queue
+		return false
+	case <-s.done:
+		<-s.queue
+		return false
+	}
+	<-s.queue
+	ok := s.wait(r, s.opts.Intake)
+	<-s.sched
+	return ok
+}
+
+// leaveQueue frees the request's queue place, unless the scheduler freed
+// it already (Intake mode).
+func (s *Server) leaveQueue() {
+	if s.sched == nil {
 		<-s.queue
 	}
 }
@@ -466,10 +515,22 @@ func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 // reply sends content as one object or as NDJSON chunks, as asked.
 func (s *Server) reply(w http.ResponseWriter, req *api.ChatRequest, content string) {
 	now := time.Now().UTC()
+	// Like Ollama, stop at num_predict "tokens" (here: chunks) and say
+	// "length"; report the prompt's size as its evaluated token count.
+	pieces := chunks(content)
+	reason := "stop"
+	if n, ok := req.Options["num_predict"].(float64); ok && n > 0 && len(pieces) > int(n) {
+		pieces, reason = pieces[:int(n)], "length"
+		content = strings.Join(pieces, "")
+	}
+	promptTokens := 0
+	for _, m := range req.Messages {
+		promptTokens += len(chunks(m.Content)) + len(m.Images)
+	}
 	final := api.ChatResponse{
-		Model: req.Model, CreatedAt: now, Done: true, DoneReason: "stop",
+		Model: req.Model, CreatedAt: now, Done: true, DoneReason: reason,
 		Message: api.Message{Role: "assistant"},
-		Metrics: api.Metrics{TotalDuration: s.opts.Latency, EvalCount: len(strings.Fields(content))},
+		Metrics: api.Metrics{TotalDuration: s.opts.Latency, EvalCount: len(pieces), PromptEvalCount: max(promptTokens, 1)},
 	}
 	if req.Stream != nil && !*req.Stream {
 		final.Message.Content = content
@@ -480,7 +541,7 @@ func (s *Server) reply(w http.ResponseWriter, req *api.ChatRequest, content stri
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	flusher, _ := w.(http.Flusher)
-	for _, chunk := range chunks(content) {
+	for _, chunk := range pieces {
 		_ = enc.Encode(api.ChatResponse{Model: req.Model, CreatedAt: now, Message: api.Message{Role: "assistant", Content: chunk}})
 		if flusher != nil {
 			flusher.Flush()
