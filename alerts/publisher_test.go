@@ -30,6 +30,8 @@ func testConfig(t testing.TB, urls ...string) Config {
 		Node: "node1", URLs: urls, SpoolDir: t.TempDir(),
 		ReconnectWait: 10 * time.Millisecond, ReconnectMaxWait: 100 * time.Millisecond,
 		AckTimeout: 2 * time.Second, HeartbeatInterval: -1, ShutdownTimeout: 10 * time.Second,
+		// A small window makes the tests cross the full-window path often.
+		MaxInFlight: 16,
 	}
 }
 
@@ -92,10 +94,23 @@ func feed(p *Publisher, from, n int) {
 
 func waitDelivered(t testing.TB, p *Publisher, messages uint64) {
 	t.Helper()
-	alertstest.Eventually(t, 15*time.Second, fmt.Sprintf("%d messages delivered", messages), func() bool {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
 		st := p.Stats()
-		return st.SpoolRecords == 0 && st.Published+st.Duplicates >= messages
-	})
+		if st.SpoolRecords == 0 && st.Published+st.Duplicates >= messages {
+			return
+		}
+		if time.Now().After(deadline) {
+			h, n := uint64(0), uint64(0)
+			p.mu.Lock()
+			if p.spool != nil {
+				h, n = p.spool.Bounds()
+			}
+			p.mu.Unlock()
+			t.Fatalf("timed out waiting for %d messages delivered: spool [%d, %d) durable %d; %+v", messages, h, n, p.durable.Load(), st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func decodeEvents(t testing.TB, msgs []jetstream.Msg) []Event {

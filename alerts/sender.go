@@ -79,6 +79,9 @@ func (p *Publisher) send(ctx context.Context, js jetstream.JetStream, nc *nats.C
 			continue
 		}
 		p.st.acksPending.Store(int64(len(s.inflight)))
+		if len(s.inflight) < p.cfg.MaxInFlight && s.next < p.durable.Load() {
+			continue // retire made room: fill before waiting
+		}
 		var wake <-chan struct{}
 		if len(s.inflight) < p.cfg.MaxInFlight {
 			wake = p.sendWake

@@ -47,7 +47,13 @@ type spoolLoc struct {
 	seg *spoolSegment
 	off int64 // start of the payload
 	n   int
+	mem []byte // the payload, while it fits the read cache
 }
+
+// spoolCacheBytes bounds the payloads kept in memory so the sender does
+// not read back from disk what was just written; a backlog beyond it (and
+// everything after a restart) is read from the files.
+const spoolCacheBytes = 16 << 20
 
 // Spool is a bounded, ordered, append-only on-disk queue of records with
 // an acknowledged head. Appends are written straight to the file (they
@@ -70,6 +76,7 @@ type Spool struct {
 	dirSync      bool   // a segment was created since the last Sync
 	checkpointed uint64
 	closed       bool
+	cached       int64
 }
 
 // OpenSpool opens (creating if needed) the spool in dir, reading every
@@ -242,7 +249,12 @@ func (s *Spool) Append(payload []byte) (uint64, error) {
 		_, _ = seg.f.Seek(seg.size, io.SeekStart)
 		return 0, fmt.Errorf("spool %s: write: %w", seg.path, err)
 	}
-	s.index = append(s.index, spoolLoc{seg: seg, off: seg.size + spoolFrameHdr, n: len(payload)})
+	loc := spoolLoc{seg: seg, off: seg.size + spoolFrameHdr, n: len(payload)}
+	if s.cached+int64(len(payload)) <= spoolCacheBytes {
+		loc.mem = buf[spoolFrameHdr:]
+		s.cached += int64(len(payload))
+	}
+	s.index = append(s.index, loc)
 	seg.size += need
 	seg.count++
 	s.bytes += need
@@ -344,6 +356,9 @@ func (s *Spool) Read(seq uint64) ([]byte, error) {
 	if loc.seg == nil {
 		return nil, fmt.Errorf("spool %s: record %d: %w", s.dir, seq, errLostRecord)
 	}
+	if loc.mem != nil {
+		return loc.mem, nil // callers do not modify it
+	}
 	b := make([]byte, loc.n)
 	if _, err := loc.seg.f.ReadAt(b, loc.off); err != nil {
 		return nil, fmt.Errorf("spool %s: read record %d: %w", loc.seg.path, seq, err)
@@ -367,7 +382,9 @@ func (s *Spool) Ack(seq uint64) error {
 		if loc.seg != nil {
 			s.bytes -= int64(loc.n + spoolFrameHdr)
 		}
+		s.cached -= int64(len(loc.mem))
 	}
+	clear(s.index[:n]) // drop cached payloads
 	s.index = s.index[n:]
 	if len(s.index) == 0 {
 		s.index = nil // let the backing array go
