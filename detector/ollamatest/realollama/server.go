@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -119,6 +120,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	// The free port is found by binding and releasing it, so another
+	// process can take it before the server binds; try a new one then.
+	for attempt := 1; ; attempt++ {
+		s, err := start(ctx, cfg, bin)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return s, err
+		}
+	}
+}
+
+func start(ctx context.Context, cfg Config, bin string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "anyanomaly-ollama-")
 	if err != nil {
 		return nil, fmt.Errorf("start ollama: temp dir: %w", err)
