@@ -6,6 +6,7 @@ package contexttest
 import (
 	"image"
 	"image/color"
+	"math/rand/v2"
 )
 
 // Scene describes a synthetic segment.
@@ -25,6 +26,10 @@ type Scene struct {
 	// Visible, when non-nil, says per frame index whether the square is
 	// drawn; nil draws it in every frame.
 	Visible func(i int) bool
+	// Noise adds per-pixel, per-frame pseudo-random noise of up to ±Noise
+	// grey levels, like a camera sensor (deterministic: seeded by the frame
+	// index). 0 renders clean frames.
+	Noise int
 }
 
 // Background returns the static texture every frame starts from: a
@@ -65,9 +70,25 @@ func (s Scene) Frames() []*image.RGBA {
 		if s.Square > 0 && (s.Visible == nil || s.Visible(i)) {
 			Fill(f, s.SquareAt(i), s.Color)
 		}
+		if s.Noise > 0 {
+			addNoise(f, s.Noise, uint64(i))
+		}
 		out[i] = f
 	}
 	return out
+}
+
+// addNoise perturbs every colour channel by up to ±amp, clamping at 0 and
+// 255.
+func addNoise(img *image.RGBA, amp int, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	span := 2*amp + 1
+	for i := 0; i < len(img.Pix); i += 4 {
+		for c := 0; c < 3; c++ {
+			v := int(img.Pix[i+c]) + rng.IntN(span) - amp
+			img.Pix[i+c] = uint8(max(0, min(255, v)))
+		}
+	}
 }
 
 // Fill paints r (clipped to img) with c.

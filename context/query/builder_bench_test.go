@@ -12,12 +12,15 @@ import (
 	"github.com/anyanomaly/anyanomaly/context/relevance"
 )
 
-// benchScene is the acceptance workload: a 24-frame 640×360 segment.
+// benchScene is the acceptance workload: a 24-frame 640×360 segment with
+// sensor-like noise (±6 levels), which makes the JPEG encoder work as hard
+// as on camera footage rather than on flat synthetic areas.
 func benchScene() contexttest.Scene {
 	return contexttest.Scene{
 		W: 640, H: 360, N: 24, Square: 40,
 		Color: color.RGBA{R: 230, G: 30, B: 30, A: 255},
 		Start: image.Pt(300, 150), Step: image.Pt(3, 1),
+		Noise: 6,
 	}
 }
 

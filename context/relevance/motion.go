@@ -123,6 +123,7 @@ type motionSegment struct {
 	rows   []int     // gh sampled rows, one per cell row
 	step   int       // byte distance between a cell's samples
 	tmp    []uint8   // median scratch
+	words  []uint64  // median network scratch: n × ⌈cells/8⌉ words
 }
 
 // gridSize gives the reduced grid for a w×h frame: the long side gets
@@ -188,7 +189,11 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 	for i, f := range frames {
 		s.reduce(f, s.grey[i*cells:(i+1)*cells], sp)
 	}
-	s.median(cells)
+	if n <= maxNetworkFrames {
+		s.medianNet(cells)
+	} else {
+		s.median(cells)
+	}
 	sw := gw + 1
 	for i := 0; i < n; i++ {
 		g := s.grey[i*cells : (i+1)*cells]
