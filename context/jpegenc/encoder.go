@@ -251,23 +251,8 @@ func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32)
 		lum2 := (*[8]float32)(yb[(j/8)*2+1][(j%8)*8 : (j%8)*8+8])
 		c := (*[8]uint32)(rb[(j/2)*8 : (j/2)*8+8])
 		g := (*[8]uint32)(gs[(j/2)*8 : (j/2)*8+8])
-		// Two pixels per 64-bit load; the left and right 8×8 blocks.
-		for k := 0; k < 4; k++ {
-			v := binary.LittleEndian.Uint64(px[8*k : 8*k+8])
-			a, b := uint32(v), uint32(v>>32)
-			lum[2*k] = float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
-			lum[2*k+1] = float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
-			c[k] += a&0x00FF00FF + b&0x00FF00FF
-			g[k] += a>>8&0xFF + b>>8&0xFF
-		}
-		for k := 0; k < 4; k++ {
-			v := binary.LittleEndian.Uint64(px[32+8*k : 40+8*k])
-			a, b := uint32(v), uint32(v>>32)
-			lum2[2*k] = float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
-			lum2[2*k+1] = float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
-			c[4+k] += a&0x00FF00FF + b&0x00FF00FF
-			g[4+k] += a>>8&0xFF + b>>8&0xFF
-		}
+		lumaRow(lum, c4(c, 0), c4(g, 0), (*[32]byte)(px[:32]))
+		lumaRow(lum2, c4(c, 4), c4(g, 4), (*[32]byte)(px[32:]))
 	}
 	for k := 0; k < 64; k++ {
 		R, G, B := float32(rb[k]&0xFFFF), float32(gs[k]), float32(rb[k]>>16)
@@ -275,6 +260,24 @@ func loadMCU(img *image.RGBA, x, y int, yb *[4][64]float32, cb, cr *[64]float32)
 		// shift cancel.
 		cb[k] = (-0.168736*R - 0.331264*G + 0.5*B) * 0.25
 		cr[k] = (0.5*R - 0.418688*G - 0.081312*B) * 0.25
+	}
+}
+
+// c4 is the four sums starting at i.
+func c4(a *[8]uint32, i int) *[4]uint32 { return (*[4]uint32)(a[i : i+4]) }
+
+// lumaRow converts eight pixels (two per 64-bit load) into level-shifted
+// luma and adds their R+B (packed) and G into four 2×1 chroma sums. It is a
+// function of its own because inside loadMCU the loop ran short of
+// registers and spilled.
+func lumaRow(lum *[8]float32, rb, g *[4]uint32, px *[32]byte) {
+	for k := 0; k < 4; k++ {
+		v := binary.LittleEndian.Uint64(px[8*k : 8*k+8])
+		a, b := uint32(v), uint32(v>>32)
+		lum[2*k] = float32((lumR[uint8(a)] + lumG[uint8(a>>8)] + lumB[uint8(a>>16)]) >> 16)
+		lum[2*k+1] = float32((lumR[uint8(b)] + lumG[uint8(b>>8)] + lumB[uint8(b>>16)]) >> 16)
+		rb[k] += a&0x00FF00FF + b&0x00FF00FF
+		g[k] += a>>8&0xFF + b>>8&0xFF
 	}
 }
 
