@@ -39,7 +39,7 @@ func writeFrames(t *testing.T, dir string, n int) {
 // end to end against the real server: start-up check, every segment
 // scored, and a second run answered entirely from the answer cache.
 func TestRealOllamaDetect(t *testing.T) {
-	tg := realollama.TargetForTest(t, realollama.Config{})
+	tg := realollama.TargetForTest(t, realollama.Config{NumParallel: 1})
 	frames, cacheDir := t.TempDir(), t.TempDir()
 	writeFrames(t, frames, 48)
 	cfg := offline.Config{

@@ -293,8 +293,8 @@ func TestRealOllamaProtocol(t *testing.T) {
 			}
 		}
 		// Greedy decoding with a fixed seed: the streamed pieces add up to
-		// the non-streamed answer.
-		if plain.Done && content.String() != plain.Message.Content {
+		// the non-streamed answer (on CPU; a GPU need not be bit-exact).
+		if plain.Done && content.String() != plain.Message.Content && !tg.External() {
 			t.Errorf("streamed content %q differs from non-streamed %q", content.String(), plain.Message.Content)
 		}
 	})
@@ -317,21 +317,38 @@ func TestRealOllamaProtocol(t *testing.T) {
 	})
 
 	t.Run("keep_alive", func(t *testing.T) {
-		req := chatReq(tg.TextModel, nil, false)
+		// On a user's server, use their model and leave it loaded.
+		model := tg.TextModel
+		if tg.External() {
+			model = tg.VisionModel
+		}
+		running := func() (api.ProcessModelResponse, bool) {
+			t.Helper()
+			ps, err := tg.Client.ListRunning(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ps.Models {
+				if m.Name == model || m.Name == model+":latest" {
+					return m, true
+				}
+			}
+			return api.ProcessModelResponse{}, false
+		}
+		req := chatReq(model, nil, false)
 		req["keep_alive"] = "7m"
 		if r := postRaw(t, tg, "/api/chat", req); r.Status != http.StatusOK {
 			t.Fatalf("status %d body %s", r.Status, r.Body)
 		}
-		ps, err := tg.Client.ListRunning(ctx)
-		if err != nil {
-			t.Fatal(err)
+		m, ok := running()
+		if !ok {
+			t.Fatalf("%s not listed as running after a request", model)
 		}
-		i := slices.IndexFunc(ps.Models, func(m api.ProcessModelResponse) bool { return m.Name == tg.TextModel })
-		if i < 0 {
-			t.Fatalf("%s not listed as running after a request: %+v", tg.TextModel, ps.Models)
-		}
-		if left := time.Until(ps.Models[i].ExpiresAt); left < 6*time.Minute || left > 7*time.Minute+5*time.Second {
+		if left := time.Until(m.ExpiresAt); left < 6*time.Minute || left > 7*time.Minute+5*time.Second {
 			t.Errorf("expires in %s, want about 7m", left)
+		}
+		if tg.External() {
+			return
 		}
 		// keep_alive 0 unloads the model once the request is done.
 		req["keep_alive"] = 0
@@ -340,11 +357,7 @@ func TestRealOllamaProtocol(t *testing.T) {
 		}
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			ps, err := tg.Client.ListRunning(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.ContainsFunc(ps.Models, func(m api.ProcessModelResponse) bool { return m.Name == tg.TextModel }) {
+			if _, ok := running(); !ok {
 				break
 			}
 			if time.Now().After(deadline) {
