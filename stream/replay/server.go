@@ -54,6 +54,9 @@ type Config struct {
 	TimestampBase uint32
 	// Username and Password, when set, are required from readers.
 	Username, Password string
+	// Speed multiplies the pace (0 or 1 = real time; benchmarks use more).
+	// RTP timestamps still follow the file's own clock.
+	Speed float64
 }
 
 // Deps are the Server's collaborators.
@@ -67,6 +70,9 @@ type Stats struct {
 	Readers int64
 	// AccessUnits counts access units sent; Loops counts completed passes.
 	AccessUnits, Loops int64
+	// WriteErrors counts packets a reader's write queue could not take
+	// (a slow reader).
+	WriteErrors int64
 }
 
 // Server is the replay RTSP server.
@@ -85,6 +91,8 @@ type Server struct {
 	readers     atomic.Int64
 	accessUnits atomic.Int64
 	loops       atomic.Int64
+	writeErrors atomic.Int64
+	lastWarn    atomic.Int64
 }
 
 // New returns a Server; it does no I/O.
@@ -111,7 +119,7 @@ func (s *Server) URL() string { return "rtsp://" + s.addr + "/" + s.cfg.Path }
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
-	return Stats{Readers: s.readers.Load(), AccessUnits: s.accessUnits.Load(), Loops: s.loops.Load()}
+	return Stats{Readers: s.readers.Load(), AccessUnits: s.accessUnits.Load(), Loops: s.loops.Load(), WriteErrors: s.writeErrors.Load()}
 }
 
 // Run serves until ctx ends, or until the file ends when Loop is off.
@@ -127,6 +135,9 @@ func (s *Server) Run(ctx context.Context) error {
 	srv := &gortsplib.Server{
 		Handler:     s,
 		RTSPAddress: ln.Addr().String(),
+		// A 1080p key frame is a few hundred packets; leave room for
+		// bursts (and for faster-than-real-time benchmark replays).
+		WriteQueueSize: 4096,
 		Listen:      func(string, string) (net.Listener, error) { return ln, nil },
 	}
 	if err := s.startServer(srv, ln); err != nil {
@@ -239,6 +250,17 @@ func (s *Server) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, 
 	s.mu.Unlock()
 	s.startOn.Do(func() { close(s.started) })
 	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+// OnStreamWriteError implements gortsplib.ServerHandlerOnStreamWriteError:
+// a reader too slow for its queue loses packets; count them and log at
+// most once a second (gortsplib would otherwise print every one).
+func (s *Server) OnStreamWriteError(ctx *gortsplib.ServerHandlerOnStreamWriteErrorCtx) {
+	n := s.writeErrors.Add(1)
+	now := time.Now().UnixNano()
+	if last := s.lastWarn.Load(); now-last >= int64(time.Second) && s.lastWarn.CompareAndSwap(last, now) {
+		s.log.Warn("replay: reader too slow, packets dropped", "err", ctx.Error, "dropped_total", n)
+	}
 }
 
 // OnSessionClose implements gortsplib.ServerHandlerOnSessionClose.
@@ -418,7 +440,11 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 			dts = time.Duration(float64(pkt.DTS-firstDTS) * tb * float64(time.Second))
 			pts = time.Duration(float64(pkt.PTS-firstDTS) * tb * float64(time.Second))
 		}
-		if wait := time.Until(start.Add(offset + dts)); wait > 0 {
+		due := offset + dts
+		if s.cfg.Speed > 0 && s.cfg.Speed != 1 {
+			due = time.Duration(float64(due) / s.cfg.Speed)
+		}
+		if wait := time.Until(start.Add(due)); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:

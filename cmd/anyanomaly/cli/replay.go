@@ -29,5 +29,6 @@ func newReplayCmd(s IO) *cobra.Command {
 	f.IntVar(&cfg.UDPPort, "udp-port", 0, "even UDP port for RTP (RTCP uses the next); 0 picks one, -1 disables UDP")
 	f.StringVar(&cfg.Username, "user", "", "require this user name from readers")
 	f.StringVar(&cfg.Password, "password", "", "require this password from readers")
+	f.Float64Var(&cfg.Speed, "speed", 1, "pace multiplier (1 = real time)")
 	return cmd
 }

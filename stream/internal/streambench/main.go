@@ -1,0 +1,286 @@
+// Command streambench measures the ingest pipeline for BENCHMARKS.md:
+// decode+scale throughput from files and through RTSP loopback against
+// `ffmpeg -threads 1 -i CLIP -f null -` on the same clips, peak RSS per
+// extra 1080p camera, and CPU per real-time 1080p25 camera. Run it through
+// scripts/bench_stream.sh. Throughput is frames per CPU-second (user+sys)
+// so that both sides are charged for all the work they do, whatever else
+// runs on the machine.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/replay"
+	"github.com/anyanomaly/anyanomaly/stream/segment"
+)
+
+type measure struct {
+	Frames int64   `json:"frames"`
+	WallS  float64 `json:"wall_s"`
+	CPUS   float64 `json:"cpu_s"`
+	RSSKiB int64   `json:"maxrss_kib"`
+}
+
+func cpuNow() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Seconds()
+}
+
+func maxRSS() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Maxrss
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: streambench suite|file|rtsp|cams ...")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "suite":
+		err = suite(os.Args[2:])
+	case "file":
+		err = fileMode(os.Args[2:])
+	case "rtsp", "cams":
+		err = camsMode(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "streambench:", err)
+		os.Exit(1)
+	}
+}
+
+func emit(m measure) error { return json.NewEncoder(os.Stdout).Encode(m) }
+
+func fileMode(args []string) error {
+	fs := flag.NewFlagSet("file", flag.ExitOnError)
+	clip := fs.String("clip", "", "video file")
+	_ = fs.Parse(args)
+	c0, t0 := cpuNow(), time.Now()
+	info, err := stream.ReadFile(context.Background(), *clip, stream.FileOptions{}, func(*segment.Segment) error { return nil })
+	if err != nil {
+		return err
+	}
+	return emit(measure{Frames: info.Frames, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()})
+}
+
+// camsMode runs n cameras against url until frames are decoded per camera
+// (rtsp throughput) or for a fixed time (real-time cost and memory).
+func camsMode(args []string) error {
+	fs := flag.NewFlagSet("cams", flag.ExitOnError)
+	url := fs.String("url", "", "rtsp URL")
+	n := fs.Int("n", 1, "cameras")
+	frames := fs.Int64("frames", 0, "stop when each camera received this many frames, decoded or dropped (0: run -seconds)")
+	seconds := fs.Float64("seconds", 8, "run time when -frames is 0")
+	warm := fs.Float64("warmup", 2, "seconds excluded from the CPU measurement")
+	sample := fs.Float64("sample-fps", 0, "analysis rate")
+	queue := fs.Int("queue", 0, "access unit queue")
+	_ = fs.Parse(args)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cams := make([]*stream.Camera, *n)
+	var wg sync.WaitGroup
+	for i := range cams {
+		cams[i] = stream.NewCamera(stream.CameraConfig{ID: fmt.Sprint("c", i), URL: *url, Transport: "tcp", SampleFPS: *sample, QueueSize: *queue},
+			stream.Deps{Logger: slog.New(slog.DiscardHandler)})
+		wg.Add(2)
+		go func(c *stream.Camera) { defer wg.Done(); _ = c.Run(ctx) }(cams[i])
+		go func(c *stream.Camera) {
+			defer wg.Done()
+			for range c.Segments() {
+			}
+		}(cams[i])
+	}
+	// decoded sums decoded frames; minimum is the least received by any
+	// camera (frames the decoder could not keep up with count as received
+	// and dropped, so a too-fast replay cannot stall the measurement).
+	decoded := func() (total int64, minimum int64) {
+		minimum = -1
+		for _, c := range cams {
+			st := c.Stats()
+			total += int64(st.FramesDecoded)
+			if r := int64(st.FramesReceived); minimum < 0 || r < minimum {
+				minimum = r
+			}
+		}
+		return
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	// Wait for the first frames so connection set-up is not measured.
+	for {
+		if _, m := decoded(); m > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("no frames")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if *frames == 0 {
+		time.Sleep(time.Duration(*warm * float64(time.Second)))
+	}
+	f0, _ := decoded()
+	c0, t0 := cpuNow(), time.Now()
+	for {
+		tot, m := decoded()
+		if *frames > 0 && m >= *frames || *frames == 0 && time.Since(t0).Seconds() >= *seconds || time.Now().After(deadline) {
+			res := measure{Frames: tot - f0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
+			cancel()
+			wg.Wait()
+			return emit(res)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func child(args ...string) (measure, error) {
+	out, err := exec.Command(os.Args[0], args...).Output()
+	var m measure
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return m, fmt.Errorf("%v: %w: %s", args, err, ee.Stderr)
+		}
+		return m, err
+	}
+	return m, json.Unmarshal(out, &m)
+}
+
+func ffmpegRun(clip string) (measure, error) {
+	// Count frames the same way for both sides: ffprobe's frame count.
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-threads", "1", "-i", clip, "-f", "null", "-")
+	t0 := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return measure{}, fmt.Errorf("ffmpeg: %w: %s", err, out)
+	}
+	ps := cmd.ProcessState
+	return measure{WallS: time.Since(t0).Seconds(), CPUS: (ps.UserTime() + ps.SystemTime()).Seconds()}, nil
+}
+
+// serve runs a replay server for clip in this process.
+func serve(ctx context.Context, clip string, speed float64, loop bool) (*replay.Server, chan error) {
+	srv := replay.New(replay.Config{File: clip, Listen: "127.0.0.1:0", Path: "bench", Loop: loop, UDPPort: -1, Speed: speed, WaitForReader: true},
+		replay.Deps{Logger: slog.New(slog.DiscardHandler)})
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	<-srv.Ready()
+	return srv, done
+}
+
+func suite(args []string) error {
+	fs := flag.NewFlagSet("suite", flag.ExitOnError)
+	dir := fs.String("dir", "", "folder for the generated clips")
+	runs := fs.Int("runs", 5, "runs per measurement (medians are reported)")
+	seconds := fs.Int("clip-seconds", 12, "clip length")
+	speed := fs.Float64("rtsp-speed", 2, "replay pace multiplier for the RTSP throughput runs")
+	_ = fs.Parse(args)
+	type clipDef struct{ name, size string }
+	clips := []clipDef{{"720p", "1280x720"}, {"1080p", "1920x1080"}}
+	paths := map[string]string{}
+	for _, c := range clips {
+		p := filepath.Join(*dir, "bench_"+c.name+".mp4")
+		// Camera-like encoding: no B-frames, 2 s GOP.
+		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+			"-i", fmt.Sprintf("testsrc2=size=%s:rate=25", c.size), "-t", fmt.Sprint(*seconds),
+			"-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-bf", "0", "-pix_fmt", "yuv420p", p).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("generate %s: %w: %s", c.name, err, out)
+		}
+		paths[c.name] = p
+	}
+	frames := int64(*seconds * 25)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Clips: ffmpeg testsrc2, libx264 veryfast, GOP 50, no B-frames, %d s at 25 fps; %d runs each, medians.\n\n", *seconds, *runs)
+	fmt.Fprintf(&sb, "| clip | ffmpeg -threads 1 (fps/CPU-s) | file: decode+scale (fps/CPU-s) | ratio | RTSP loopback (fps/CPU-s) | ratio |\n|---|---|---|---|---|---|\n")
+	ctx := context.Background()
+	for _, c := range clips {
+		var ff, fl, rt []float64
+		for r := 0; r < *runs; r++ {
+			m, err := ffmpegRun(paths[c.name])
+			if err != nil {
+				return err
+			}
+			ff = append(ff, float64(frames)/m.CPUS)
+			m, err = child("file", "-clip", paths[c.name])
+			if err != nil {
+				return err
+			}
+			fl = append(fl, float64(m.Frames)/m.CPUS)
+			sctx, cancel := context.WithCancel(ctx)
+			srv, done := serve(sctx, paths[c.name], *speed, false)
+			m, err = child("rtsp", "-url", srv.URL(), "-frames", fmt.Sprint(frames*8/10), "-queue", "1024")
+			cancel()
+			<-done
+			if err != nil {
+				return err
+			}
+			rt = append(rt, float64(m.Frames)/m.CPUS)
+			fmt.Fprintf(os.Stderr, "%s run %d: ffmpeg %.0f, file %.0f, rtsp %.0f fps/CPU-s\n", c.name, r+1, ff[r], fl[r], rt[r])
+		}
+		fmt.Fprintf(&sb, "| %s | %.0f | %.0f | %.2f | %.0f | %.2f |\n", c.name, median(ff), median(fl), median(fl)/median(ff), median(rt), median(rt)/median(ff))
+	}
+	// Real-time 1080p25 cameras: CPU and memory.
+	var rss1, rss3, cpuAll, cpu5 []float64
+	for r := 0; r < *runs; r++ {
+		sctx, cancel := context.WithCancel(ctx)
+		srv, done := serve(sctx, paths["1080p"], 1, true)
+		one, err := child("cams", "-url", srv.URL(), "-n", "1", "-seconds", "6")
+		if err == nil {
+			var three, s5 measure
+			three, err = child("cams", "-url", srv.URL(), "-n", "3", "-seconds", "6")
+			if err == nil {
+				s5, err = child("cams", "-url", srv.URL(), "-n", "1", "-seconds", "6", "-sample-fps", "5")
+			}
+			rss1 = append(rss1, float64(one.RSSKiB)/1024)
+			rss3 = append(rss3, float64(three.RSSKiB)/1024)
+			cpuAll = append(cpuAll, one.CPUS/one.WallS)
+			cpu5 = append(cpu5, s5.CPUS/s5.WallS)
+		}
+		cancel()
+		<-done
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "1080p25 run %d: rss 1 cam %.1f MiB, 3 cams %.1f MiB, cpu %.3f (all frames scaled), %.3f (sample 5 fps)\n",
+			r+1, rss1[r], rss3[r], cpuAll[r], cpu5[r])
+	}
+	fmt.Fprintf(&sb, "\n| real-time 1080p25 camera (RTSP/TCP loopback) | median |\n|---|---|\n")
+	fmt.Fprintf(&sb, "| peak RSS, 1 camera (whole process) | %.1f MiB |\n", median(rss1))
+	fmt.Fprintf(&sb, "| peak RSS, 3 cameras (whole process) | %.1f MiB |\n", median(rss3))
+	fmt.Fprintf(&sb, "| peak RSS per extra camera ((3 - 1) / 2) | %.1f MiB |\n", (median(rss3)-median(rss1))/2)
+	fmt.Fprintf(&sb, "| CPU, every frame decoded and scaled to 640 px | %.3f core |\n", median(cpuAll))
+	fmt.Fprintf(&sb, "| CPU, every frame decoded, sample_fps 5 scaled | %.3f core |\n", median(cpu5))
+	fmt.Print(sb.String())
+	return nil
+}
