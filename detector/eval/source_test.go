@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,11 +67,21 @@ func TestVideoFiles(t *testing.T) {
 	srv := ollamatest.New(ollamatest.Options{})
 	defer srv.Close()
 	o := options(root, labelsPath, srv.URL(), t.TempDir())
-	o.NoPlots = true
 	var out bytes.Buffer
 	rep, err := eval.Execute(context.Background(), o, &out, &out, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{"plots/red_object/calm.png", "plots/red_object/event.png"} {
+		img, err := os.Open(filepath.Join(o.Out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(img)
+		img.Close()
+		if err != nil || cfg.Width < 600 {
+			t.Errorf("plot %s: %+v, %v", f, cfg, err)
+		}
 	}
 	r, _ := rep.Run("red_object")
 	if r.Frames != 2*96 || r.Scores.Fused.Micro < 0.9 {

@@ -77,15 +77,17 @@ func TestSyntheticBenchmark(t *testing.T) {
 	defer srv.Close()
 	out := t.TempDir()
 	var table bytes.Buffer
-	rep, err := eval.Execute(context.Background(), options(root, labelsPath, srv.URL(), out), &table, &table, nil)
+	cold := options(root, labelsPath, srv.URL(), out)
+	cold.NoPlots = true // TestVideoFiles covers the plots; PNG encoding is slow under -race
+	rep, err := eval.Execute(context.Background(), cold, &table, &table, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("synthetic benchmark:\n%s", table.String())
 
 	calls := srv.Requests("/api/chat")
-	// 9 videos × 6 segments × 3 runs × 3 contexts.
-	if want := 9 * 6 * 3 * 3; rep.LVLMCalls != uint64(want) || calls != want {
+	// 9 videos × 4 segments × 3 runs × 3 contexts.
+	if want := 9 * 4 * 3 * 3; rep.LVLMCalls != uint64(want) || calls != want {
 		t.Errorf("cold run: %d LVLM calls reported, %d received, want %d", rep.LVLMCalls, calls, want)
 	}
 	auc := func(run string, v eval.Variant) float64 {
@@ -112,7 +114,7 @@ func TestSyntheticBenchmark(t *testing.T) {
 	if overall.Micro.Fused < overall.Micro.Frame {
 		t.Errorf("overall: fused %.3f < frame-only %.3f", overall.Micro.Fused, overall.Micro.Frame)
 	}
-	for _, f := range []string{"results.md", "results.json", "plots/car/v04.png", "plots/running/v07.png"} {
+	for _, f := range []string{"results.md", "results.json", "scores.json"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("output %s missing or empty: %v", f, err)
 		}
@@ -145,16 +147,16 @@ func TestSyntheticBenchmark(t *testing.T) {
 // run asks only the questions the first did not get answered.
 func TestInterruptedRunResumes(t *testing.T) {
 	root, _ := synthetic(t)
-	// Four of the videos are enough to interrupt and resume.
+	// Three of the videos are enough to interrupt and resume.
 	labelsPath := filepath.Join(t.TempDir(), "labels.json")
-	if err := evaltest.WriteLabels(labelsPath, evaltest.DefaultVideos()[:4]); err != nil {
+	if err := evaltest.WriteLabels(labelsPath, evaltest.DefaultVideos()[2:5]); err != nil {
 		t.Fatal(err)
 	}
 	perc := evaltest.NewPerception("")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var seen atomic.Int64
-	const stopAfter = 30
+	const stopAfter = 15
 	srv := ollamatest.New(ollamatest.Options{Perceive: func(img image.Image, prompt string) (float64, string) {
 		if seen.Add(1) == stopAfter {
 			cancel()
@@ -185,7 +187,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := uint64(4 * 6 * 3)
+	total := uint64(3 * 4 * 3)
 	if rep.LVLMCalls != total-uint64(stored) || rep.CacheHits != uint64(stored) {
 		t.Errorf("resumed run: %d calls and %d cache hits, want %d and %d", rep.LVLMCalls, rep.CacheHits, total-uint64(stored), stored)
 	}

@@ -41,8 +41,8 @@ import (
 // Scene geometry.
 const (
 	Width, Height = 320, 180
-	// Frames per synthetic video: six segments of 24.
-	VideoFrames = 144
+	// Frames per synthetic video: four segments of 24.
+	VideoFrames = 96
 )
 
 // Colours of the scene contract.
@@ -79,12 +79,12 @@ func DefaultVideos() []Video {
 	return []Video{
 		{Name: "v01", Seed: 1},
 		{Name: "v02", Seed: 2, Parked: true},
-		{Name: "v03", Seed: 3, Events: []Event{{"car", 50, 98}}},
-		{Name: "v04", Seed: 4, Parked: true, Events: []Event{{"car", 72, 120}}},
-		{Name: "v05", Seed: 5, Events: []Event{{"bicycle", 24, 76}}},
-		{Name: "v06", Seed: 6, Parked: true, Events: []Event{{"bicycle", 70, 120}}},
-		{Name: "v07", Seed: 7, Events: []Event{{"running", 48, 96}}},
-		{Name: "v08", Seed: 8, Parked: true, Events: []Event{{"running", 30, 78}}},
+		{Name: "v03", Seed: 3, Events: []Event{{"car", 30, 78}}},
+		{Name: "v04", Seed: 4, Parked: true, Events: []Event{{"car", 40, 88}}},
+		{Name: "v05", Seed: 5, Events: []Event{{"bicycle", 20, 70}}},
+		{Name: "v06", Seed: 6, Parked: true, Events: []Event{{"bicycle", 44, 96}}},
+		{Name: "v07", Seed: 7, Events: []Event{{"running", 24, 72}}},
+		{Name: "v08", Seed: 8, Parked: true, Events: []Event{{"running", 40, 88}}},
 		{Name: "v09", Seed: 9, Parked: true},
 	}
 }
