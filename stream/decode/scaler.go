@@ -20,15 +20,15 @@ type Scaler struct {
 	// planar YUV than producing RGBA directly, and its unscaled YUV→RGBA
 	// converter is fast; together they cost well under half of the
 	// one-pass conversion (measured in BENCHMARKS.md).
-	sws      *astiav.SoftwareScaleContext // source → YUV 4:2:0 at analysis size
-	mid      *astiav.Frame
-	rgb      *astiav.SoftwareScaleContext // YUV 4:2:0 → RGBA, same size
-	dst      *astiav.Frame
-	srcW     int
-	srcH     int
-	srcFmt   astiav.PixelFormat
-	dstW     int
-	dstH     int
+	sws    *astiav.SoftwareScaleContext // source → YUV 4:2:0 at analysis size
+	mid    *astiav.Frame
+	rgb    *astiav.SoftwareScaleContext // YUV 4:2:0 → RGBA, same size
+	dst    *astiav.Frame
+	srcW   int
+	srcH   int
+	srcFmt astiav.PixelFormat
+	dstW   int
+	dstH   int
 }
 
 // NewScaler returns a Scaler whose output has longSide pixels on its long

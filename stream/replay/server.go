@@ -138,7 +138,7 @@ func (s *Server) Run(ctx context.Context) error {
 		// A 1080p key frame is a few hundred packets; leave room for
 		// bursts (and for faster-than-real-time benchmark replays).
 		WriteQueueSize: 4096,
-		Listen:      func(string, string) (net.Listener, error) { return ln, nil },
+		Listen:         func(string, string) (net.Listener, error) { return ln, nil },
 	}
 	if err := s.startServer(srv, ln); err != nil {
 		ln.Close()
