@@ -29,7 +29,9 @@ const chatTemplate = `{{- range .Messages }}{{ .Role }}: {{ .Content }}
 // File is one GGUF file to upload: the name the server records (it must end
 // in .gguf) and its bytes.
 type File struct {
+	// Name is the file name the server records; it must end in .gguf.
 	Name string
+	// Data is the GGUF content.
 	Data []byte
 }
 
