@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"math"
 	"sync"
 
 	"github.com/anyanomaly/anyanomaly/context/grid"
@@ -117,7 +118,11 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Res
 		g := &r.Grids[i]
 		for row := 0; row < g.Rows; row++ {
 			for col := 0; col < g.Cols; col++ {
-				g.Values[row*g.Cols+col] = seg.Region(key, work, g.Scale.Window(col, row))
+				v := seg.Region(key, work, g.Scale.Window(col, row))
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					v = 0 // a scorer's bad value must not poison the whole map
+				}
+				g.Values[row*g.Cols+col] = v
 			}
 		}
 		grid.AddUpsampled(att, out, g.Values, g.Cols, b.taps[i], b.taps[i], weight, r.scratch)

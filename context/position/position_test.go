@@ -193,3 +193,35 @@ func TestErrors(t *testing.T) {
 		t.Error("Build with a nil frame succeeded")
 	}
 }
+
+// TestNonFiniteScores: NaN or infinite window scores count as 0 instead of
+// spreading through the map.
+func TestNonFiniteScores(t *testing.T) {
+	b, err := position.NewBuilder(position.Config{WorkSize: 240, Scales: []grid.Scale{{Size: 120, Stride: 120}}, OutSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := contexttest.FuncSegment{RegionFunc: func(_, _ int, r image.Rectangle) float64 {
+		switch r.Min {
+		case image.Pt(0, 0):
+			return math.NaN()
+		case image.Pt(120, 0):
+			return math.Inf(1)
+		case image.Pt(120, 120):
+			return 1
+		}
+		return 0
+	}}
+	res, err := b.Build(seg, 0, uniform(8, 8, 200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range res.Attention {
+		if !(a >= 0 && a <= 1) {
+			t.Fatalf("attention[%d] = %v", i, a)
+		}
+	}
+	if res.Attention[15] != 1 || res.Attention[0] != 0 {
+		t.Errorf("corners %v %v, want 0 and 1", res.Attention[0], res.Attention[15])
+	}
+}
