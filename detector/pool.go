@@ -68,8 +68,8 @@ type PoolDeps struct {
 // number of waiting segments is bounded, the oldest being dropped under
 // overload. A dispatcher hands each segment to the least-loaded endpoint
 // with a free slot as soon as one frees up; each endpoint holds one segment
-// more than its call concurrency and builds its context images while the
-// model is busy, so no endpoint idles while work waits.
+// more than its call concurrency and prepares it (motion level, context
+// images) while the model is busy, so no endpoint idles while work waits.
 type Pool struct {
 	cfg     PoolConfig
 	log     *slog.Logger
@@ -94,48 +94,28 @@ type Pool struct {
 type endpoint struct {
 	cfg    EndpointConfig
 	client *vqa.Client
-	// calls limits concurrent LVLM calls to cfg.Concurrency; the endpoint
-	// takes one job more than that (slots), so the next segment's images
-	// are built while the model is busy and no call slot idles between
-	// segments.
-	calls chan struct{}
+	// The endpoint holds at most slots = Concurrency+1 segments: one is
+	// being prepared (motion level, context images) by its preparer while
+	// Concurrency callers ask the model, so the model never waits for the
+	// CPU between segments, and segments reach the callers in dispatch
+	// order.
 	slots int
-	jobs  chan *job
+	jobs  chan *job         // dispatcher → preparer
+	ready chan *preparedJob // preparer → callers (unbuffered)
 }
 
-// prefetch is the number of jobs an endpoint holds beyond its concurrency.
+// prefetch is the number of segments an endpoint holds beyond its
+// concurrency.
 const prefetch = 1
 
-// limitedAsker is an endpoint's client behind its call limit.
-type limitedAsker struct{ e *endpoint }
-
-func (l limitedAsker) acquire(ctx context.Context) error {
-	select {
-	case l.e.calls <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// preparedJob is a job whose CPU work is done.
+type preparedJob struct {
+	*job
+	level float64
+	err   error       // motion level failed: the whole job fails
+	preps []*prepared // per rule; nil when deferred (likely gated) or failed
+	errs  []error     // per rule preparation errors
 }
-
-func (l limitedAsker) Rate(ctx context.Context, image []byte, prompt string) (vqa.Answer, time.Duration, error) {
-	if err := l.acquire(ctx); err != nil {
-		return vqa.Answer{}, 0, err
-	}
-	defer func() { <-l.e.calls }()
-	return l.e.client.Rate(ctx, image, prompt)
-}
-
-func (l limitedAsker) RateBatch(ctx context.Context, image []byte, prompt string, texts []string) ([]vqa.Answer, time.Duration, error) {
-	if err := l.acquire(ctx); err != nil {
-		return nil, 0, err
-	}
-	defer func() { <-l.e.calls }()
-	return l.e.client.RateBatch(ctx, image, prompt, texts)
-}
-
-func (l limitedAsker) Model() string    { return l.e.client.Model() }
-func (l limitedAsker) Structured() bool { return l.e.client.Structured() }
 
 type job struct {
 	seg   *segment.Segment
@@ -185,6 +165,8 @@ type EndpointStats struct {
 	InFlight, Jobs int
 	Calls          uint64
 	Errors         map[string]uint64
+	// Latency is this endpoint's histogram of answered questions.
+	Latency vqa.Histogram
 }
 
 // NewPool validates cfg and builds the pool; it does no I/O.
@@ -226,7 +208,7 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 			return nil, fmt.Errorf("detector pool: endpoint %d: %w", i+1, err)
 		}
 		slots := ec.Concurrency + prefetch
-		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, calls: make(chan struct{}, ec.Concurrency), slots: slots, jobs: make(chan *job, slots)})
+		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, slots: slots, jobs: make(chan *job, slots), ready: make(chan *preparedJob)})
 	}
 	p.inflight = make([]int, len(p.eps))
 	return p, nil
@@ -366,7 +348,11 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Unlock()
 	g, ctx := errgroup.WithContext(ctx)
 	for i, e := range p.eps {
-		for range e.slots {
+		g.Go(func() error {
+			p.prepareLoop(ctx, e)
+			return nil
+		})
+		for range e.cfg.Concurrency {
 			g.Go(func() error {
 				p.work(ctx, i, e)
 				return nil
@@ -423,13 +409,52 @@ func (p *Pool) dispatch(ctx context.Context) {
 	}
 }
 
-func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
+// prepareLoop does each job's CPU work ahead of the callers.
+func (p *Pool) prepareLoop(ctx context.Context, e *endpoint) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case j := <-e.jobs:
-			p.process(ctx, e, j)
+			pj := p.prepareJob(e, j)
+			select {
+			case e.ready <- pj:
+			case <-ctx.Done():
+				p.abandon()
+				return
+			}
+		}
+	}
+}
+
+// prepareJob measures motion and builds the context images of every rule
+// that will surely be asked about. Whether a quiet segment is gated is only
+// decided by the caller, in order, once the previous segment's score is
+// known; its images are built then if needed.
+func (p *Pool) prepareJob(e *endpoint, j *job) *preparedJob {
+	pj := &preparedJob{job: j, preps: make([]*prepared, len(j.rules)), errs: make([]error, len(j.rules))}
+	gate := p.gate.cfg
+	if gate.Enabled {
+		if pj.level, pj.err = p.gate.MotionLevel(j.seg); pj.err != nil {
+			return pj
+		}
+	}
+	for i, r := range j.rules {
+		if gate.Enabled && pj.level < gate.Threshold {
+			continue
+		}
+		pj.preps[i], pj.errs[i] = p.scorer.prepare(e.client, j.seg, r, "")
+	}
+	return pj
+}
+
+func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case pj := <-e.ready:
+			p.process(ctx, e, pj)
 			p.mu.Lock()
 			p.inflight[idx]--
 			p.mu.Unlock()
@@ -438,23 +463,19 @@ func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
 	}
 }
 
-func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
-	seg := j.seg
-	level := 0.0
-	if p.gate.cfg.Enabled {
-		var err error
-		if level, err = p.gate.MotionLevel(seg); err != nil {
-			p.fail(j, j.rules, "build", err)
-			return
-		}
+func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
+	seg := pj.seg
+	if pj.err != nil {
+		p.fail(pj.job, pj.rules, "build", pj.err)
+		return
 	}
-	for _, r := range j.rules {
+	for i, r := range pj.rules {
 		if ctx.Err() != nil {
 			p.abandon()
 			return
 		}
 		r = r.withDefaults()
-		if p.gate.Skip(seg.CameraID, r.ID, seg, level) {
+		if p.gate.Skip(seg.CameraID, r.ID, seg, pj.level) {
 			p.mu.Lock()
 			p.stats.gated++
 			p.mu.Unlock()
@@ -463,7 +484,15 @@ func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
 				Gated: true, Model: e.cfg.Model})
 			continue
 		}
-		s, err := p.scorer.Score(ctx, limitedAsker{e}, seg, r, "")
+		prep, err := pj.preps[i], pj.errs[i]
+		if prep == nil && err == nil {
+			prep, err = p.scorer.prepare(e.client, seg, r, "")
+		}
+		if err != nil {
+			p.fail(pj.job, []Rule{r}, "build", err)
+			continue
+		}
+		s, err := p.scorer.finish(ctx, e.client, prep)
 		if err != nil {
 			if ctx.Err() != nil {
 				p.abandon()
@@ -473,7 +502,7 @@ func (p *Pool) process(ctx context.Context, e *endpoint, j *job) {
 			if cls == "" {
 				cls = "build"
 			}
-			p.fail(j, []Rule{r}, cls, err)
+			p.fail(pj.job, []Rule{r}, cls, err)
 			continue
 		}
 		p.gate.Observe(seg.CameraID, r.ID, seg, s.Score, r.Threshold)
@@ -523,7 +552,7 @@ func (p *Pool) Stats() PoolStats {
 	p.mu.Unlock()
 	for i, e := range p.eps {
 		cs := e.client.Stats()
-		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: cs.InFlight, Jobs: inflight[i], Calls: cs.Calls, Errors: map[string]uint64{}}
+		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: cs.InFlight, Jobs: inflight[i], Calls: cs.Calls, Errors: map[string]uint64{}, Latency: cs.Latency}
 		for k, v := range cs.Errors {
 			es.Errors[string(k)] = v
 			s.Errors[string(k)] += v

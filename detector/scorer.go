@@ -108,14 +108,37 @@ type question struct {
 // "cshtech/01_0014/n24"): answers found there are not asked again, new ones
 // are stored. The segment must have at least four frames of one size.
 func (s *Scorer) Score(ctx context.Context, ask Asker, seg *segment.Segment, rule Rule, source string) (SegmentScore, error) {
-	rule = rule.withDefaults()
-	if err := rule.Validate(); err != nil {
+	p, err := s.prepare(ask, seg, rule, source)
+	if err != nil {
 		return SegmentScore{}, err
 	}
-	if len(seg.Frames) == 0 {
-		return SegmentScore{}, fmt.Errorf("camera %s segment %d: no frames", seg.CameraID, seg.Seq)
+	return s.finish(ctx, ask, p)
+}
+
+// prepared is a (segment, rule) pair ready to be asked about: its
+// questions, the answers the cache already had, and the query images when
+// some answer is still missing.
+type prepared struct {
+	seg      *segment.Segment
+	rule     Rule
+	qs       []question
+	imgs     []QueryImages
+	useCache bool
+	out      SegmentScore
+}
+
+// prepare does the CPU work of scoring: validation, the cache lookups and
+// the context images. The pool runs it ahead of the LVLM calls.
+func (s *Scorer) prepare(ask Asker, seg *segment.Segment, rule Rule, source string) (*prepared, error) {
+	rule = rule.withDefaults()
+	if err := rule.Validate(); err != nil {
+		return nil, err
 	}
-	out := SegmentScore{
+	if len(seg.Frames) == 0 {
+		return nil, fmt.Errorf("camera %s segment %d: no frames", seg.CameraID, seg.Seq)
+	}
+	p := &prepared{seg: seg, rule: rule, useCache: s.cache != nil && source != ""}
+	p.out = SegmentScore{
 		CameraID:   seg.CameraID,
 		RuleID:     rule.ID,
 		Texts:      append([]string(nil), rule.Texts...),
@@ -126,13 +149,12 @@ func (s *Scorer) Score(ctx context.Context, ask Asker, seg *segment.Segment, rul
 		LastFrame:  seg.Frames[len(seg.Frames)-1].SourceIndex,
 		Model:      ask.Model(),
 	}
-	qs := s.questions(ask, seg, rule, source)
-	useCache := s.cache != nil && source != ""
-	missing := len(qs)
-	if useCache {
-		for i := range qs {
-			if a, ok := s.cache.Get(qs[i].key); ok {
-				qs[i].answers, qs[i].cached = a, true
+	p.qs = s.questions(ask, seg, rule, source)
+	missing := len(p.qs)
+	if p.useCache {
+		for i := range p.qs {
+			if a, ok := s.cache.Get(p.qs[i].key); ok {
+				p.qs[i].answers, p.qs[i].cached = a, true
 				missing--
 			}
 		}
@@ -140,36 +162,43 @@ func (s *Scorer) Score(ctx context.Context, ask Asker, seg *segment.Segment, rul
 	if missing > 0 {
 		imgs, err := s.images(seg, rule)
 		if err != nil {
-			return SegmentScore{}, fmt.Errorf("camera %s segment %d: %w", seg.CameraID, seg.Seq, err)
+			return nil, fmt.Errorf("camera %s segment %d: %w", seg.CameraID, seg.Seq, err)
 		}
-		out.Images = imgs[0]
-		for i := range qs {
-			q := &qs[i]
-			if q.cached {
-				continue
+		p.imgs = imgs
+		p.out.Images = imgs[0]
+	}
+	return p, nil
+}
+
+// finish asks the questions the cache did not answer and fuses.
+func (s *Scorer) finish(ctx context.Context, ask Asker, p *prepared) (SegmentScore, error) {
+	seg, rule, out := p.seg, p.rule, p.out
+	for i := range p.qs {
+		q := &p.qs[i]
+		if q.cached {
+			continue
+		}
+		img := pick(p.imgs[q.textIdx[0]], q.ctx)
+		var err error
+		if len(q.texts) > 1 {
+			q.answers, q.latency, err = ask.RateBatch(ctx, img, q.prompt, q.texts)
+		} else {
+			var a vqa.Answer
+			a, q.latency, err = ask.Rate(ctx, img, q.prompt)
+			q.answers = []vqa.Answer{a}
+		}
+		s.calls.Add(1)
+		if err != nil {
+			return SegmentScore{}, fmt.Errorf("camera %s segment %d rule %s %s context: %w", seg.CameraID, seg.Seq, rule.ID, contexts[q.ctx], err)
+		}
+		for _, a := range q.answers {
+			if a.ParseFailed {
+				s.parseFailures.Add(1)
 			}
-			img := pick(imgs[q.textIdx[0]], q.ctx)
-			var err error
-			if len(q.texts) > 1 {
-				q.answers, q.latency, err = ask.RateBatch(ctx, img, q.prompt, q.texts)
-			} else {
-				var a vqa.Answer
-				a, q.latency, err = ask.Rate(ctx, img, q.prompt)
-				q.answers = []vqa.Answer{a}
-			}
-			s.calls.Add(1)
-			if err != nil {
-				return SegmentScore{}, fmt.Errorf("camera %s segment %d rule %s %s context: %w", seg.CameraID, seg.Seq, rule.ID, contexts[q.ctx], err)
-			}
-			for _, a := range q.answers {
-				if a.ParseFailed {
-					s.parseFailures.Add(1)
-				}
-			}
-			if useCache {
-				if err := s.cache.Put(q.key, q.answers); err != nil {
-					return SegmentScore{}, err
-				}
+		}
+		if p.useCache {
+			if err := s.cache.Put(q.key, q.answers); err != nil {
+				return SegmentScore{}, err
 			}
 		}
 	}
@@ -177,7 +206,7 @@ func (s *Scorer) Score(ctx context.Context, ask Asker, seg *segment.Segment, rul
 	var reasons [3]string
 	var lat [3]time.Duration
 	seen := [3]bool{}
-	for _, q := range qs {
+	for _, q := range p.qs {
 		if q.cached {
 			s.cacheHits.Add(1)
 		}
