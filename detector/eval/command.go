@@ -64,6 +64,8 @@ type Options struct {
 	Structured bool
 	// Progress draws a progress bar on the error stream.
 	Progress bool
+	// Concurrency is how many videos are scored at once (default 1).
+	Concurrency int
 }
 
 // defaultLongSide mirrors stream's default analysis size, so that the cache
@@ -194,7 +196,7 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 	if o.Progress {
 		deps.Progress = NewBar(errw, "scoring "+set.Dataset)
 	}
-	ev, err := New(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: o.Model}, deps)
+	ev, err := New(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: o.Model, Concurrency: o.Concurrency}, deps)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -67,6 +68,9 @@ type Config struct {
 	Oracle bool
 	// Model names the LVLM in reports.
 	Model string
+	// Concurrency is how many videos are scored at once (default 1); match
+	// the endpoint's parallel slots (OLLAMA_NUM_PARALLEL).
+	Concurrency int
 }
 
 // Deps are the evaluator's collaborators.
@@ -126,7 +130,7 @@ func (e *Evaluator) Evaluate(ctx context.Context) (*Report, error) {
 }
 
 // collect scores every segment of every video, once per run that contains
-// the video. The result maps run name → video name → scores.
+// the video, Concurrency videos at a time. The result maps run name → video name → scores.
 func (e *Evaluator) collect(ctx context.Context) (map[string]map[string]VideoScores, error) {
 	n := e.cfg.Params.Segment
 	runsOf := map[string][]labels.Run{}
@@ -149,54 +153,80 @@ func (e *Evaluator) collect(ctx context.Context) (map[string]map[string]VideoSco
 	for _, r := range e.cfg.Labels.Runs {
 		out[r.Name] = map[string]VideoScores{}
 	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, e.cfg.Concurrency))
 	for _, name := range e.cfg.Labels.VideoNames() {
 		runs := runsOf[name]
-		v, _ := runs[0].Video(name)
-		labelled := v.Frames // labels.Set guarantees one count per video
-		want := -1           // segments needed; -1: all the source has
-		if labelled > 0 {
-			want = labelled / n
-		}
-		per := make([][]detector.ContextScores, len(runs))
-		next := uint64(0)
-		t0 := time.Now()
-		frames, err := e.deps.Source.Read(ctx, name, n, func(seg *segment.Segment) error {
-			if seg.Seq != next {
-				return fmt.Errorf("segment %d arrived when %d was expected", seg.Seq, next)
+		g.Go(func() error {
+			per, err := e.scoreVideo(gctx, name, runs)
+			if err != nil {
+				return err
 			}
-			next++
-			if len(seg.Frames) != n {
-				return fmt.Errorf("segment %d has %d frames, want %d", seg.Seq, len(seg.Frames), n)
-			}
-			if first := seg.Frames[0].SourceIndex; first != int64(seg.Seq)*int64(n) {
-				return fmt.Errorf("segment %d starts at source frame %d, want %d (frames must not be sampled or skipped)", seg.Seq, first, int64(seg.Seq)*int64(n))
-			}
-			if want >= 0 && int(seg.Seq) >= want {
-				return nil // frames past the labels: nothing to score
-			}
+			mu.Lock()
+			defer mu.Unlock()
 			for i, r := range runs {
-				c, err := e.deps.Scorer.ScoreSegment(ctx, name, seg, r.Texts)
-				if err != nil {
-					return fmt.Errorf("run %s: %w", r.Name, err)
-				}
-				per[i] = append(per[i], c)
-				if p := e.deps.Progress; p != nil {
-					p.Add(1)
-				}
+				out[r.Name][name] = per[i]
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("eval %s: video %s: %w", e.cfg.Dataset, name, err)
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scoreVideo reads one video and scores its segments for every run that
+// contains it, in the runs' order.
+func (e *Evaluator) scoreVideo(ctx context.Context, name string, runs []labels.Run) ([]VideoScores, error) {
+	n := e.cfg.Params.Segment
+	v, _ := runs[0].Video(name)
+	labelled := v.Frames // labels.Set guarantees one count per video
+	want := -1           // segments needed; -1: all the source has
+	if labelled > 0 {
+		want = labelled / n
+	}
+	per := make([][]detector.ContextScores, len(runs))
+	next := uint64(0)
+	t0 := time.Now()
+	frames, err := e.deps.Source.Read(ctx, name, n, func(seg *segment.Segment) error {
+		if seg.Seq != next {
+			return fmt.Errorf("segment %d arrived when %d was expected", seg.Seq, next)
 		}
-		if labelled > 0 && frames != labelled {
-			return nil, fmt.Errorf("eval %s: video %s: the source has %d frames but the labels cover %d; check --root and the dataset version", e.cfg.Dataset, name, frames, labelled)
+		next++
+		if len(seg.Frames) != n {
+			return fmt.Errorf("segment %d has %d frames, want %d", seg.Seq, len(seg.Frames), n)
+		}
+		if first := seg.Frames[0].SourceIndex; first != int64(seg.Seq)*int64(n) {
+			return fmt.Errorf("segment %d starts at source frame %d, want %d (frames must not be sampled or skipped)", seg.Seq, first, int64(seg.Seq)*int64(n))
+		}
+		if want >= 0 && int(seg.Seq) >= want {
+			return nil // frames past the labels: nothing to score
 		}
 		for i, r := range runs {
-			out[r.Name][name] = VideoScores{Video: name, Frames: frames, Segments: per[i]}
+			c, err := e.deps.Scorer.ScoreSegment(ctx, name, seg, r.Texts)
+			if err != nil {
+				return fmt.Errorf("run %s: %w", r.Name, err)
+			}
+			per[i] = append(per[i], c)
+			if p := e.deps.Progress; p != nil {
+				p.Add(1)
+			}
 		}
-		e.deps.Logger.Info("video scored", "dataset", e.cfg.Dataset, "video", name, "frames", frames, "runs", len(runs), "elapsed", time.Since(t0).Round(time.Millisecond))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eval %s: video %s: %w", e.cfg.Dataset, name, err)
 	}
+	if labelled > 0 && frames != labelled {
+		return nil, fmt.Errorf("eval %s: video %s: the source has %d frames but the labels cover %d; check --root and the dataset version", e.cfg.Dataset, name, frames, labelled)
+	}
+	out := make([]VideoScores, len(runs))
+	for i := range runs {
+		out[i] = VideoScores{Video: name, Frames: frames, Segments: per[i]}
+	}
+	e.deps.Logger.Info("video scored", "dataset", e.cfg.Dataset, "video", name, "frames", frames, "runs", len(runs), "elapsed", time.Since(t0).Round(time.Millisecond))
 	return out, nil
 }
 

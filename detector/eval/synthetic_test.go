@@ -79,6 +79,7 @@ func TestSyntheticBenchmark(t *testing.T) {
 	var table bytes.Buffer
 	cold := options(root, labelsPath, srv.URL(), out)
 	cold.NoPlots = true // TestVideoFiles covers the plots; PNG encoding is slow under -race
+	cold.Concurrency = 2
 	rep, err := eval.Execute(context.Background(), cold, &table, &table, nil)
 	if err != nil {
 		t.Fatal(err)

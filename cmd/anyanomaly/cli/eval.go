@@ -85,6 +85,7 @@ func newEvalCmd(s IO) *cobra.Command {
 	f.DurationVar(&timeout, "timeout", 2*time.Minute, "limit per LVLM question, retries included")
 	f.BoolVar(&o.Structured, "structured", false, "ask for JSON {score, reason} answers (Ollama structured outputs)")
 	f.StringVar(&variant, "prompt-variant", "both", "prompt variant: simple, reasoning, consideration or both")
+	f.IntVar(&o.Concurrency, "concurrency", 1, "videos scored at once (match OLLAMA_NUM_PARALLEL)")
 	f.BoolVar(&verbose, "verbose", false, "log one line per scored video")
 	return cmd
 }
