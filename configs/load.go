@@ -48,14 +48,19 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 	cfg := Default()
 	cfg.path = name
 	cfg.lines = map[string]int{}
-	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, substituted: map[int]bool{}, inserted: map[string][]string{}}
+	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, keyAt: map[int][]string{}, substituted: map[int]bool{}, inserted: map[string][]string{}}
 	doc, err := p.document(data)
 	if err != nil {
 		return nil, err
 	}
 	p.index(doc, "", 0)
+	budget := mergeBudget
+	if err := expandMerges(doc, &budget); err != nil {
+		return nil, Errors{{Msg: err.Error()}}
+	}
 	p.substitute(doc, "")
 	checkFields(doc, reflectTypeOfConfig, "", &p.errs)
+	p.knownFields(data)
 	p.decode(doc)
 	if p.decodeFailed {
 		// A value that failed to decode is left at zero; validating it
@@ -103,6 +108,7 @@ type parser struct {
 	env    Env
 	errs   Errors
 	byLine map[int][]string // line → paths of the values on it
+	keyAt  map[int][]string // line → paths of the mapping keys on it
 	// substituted marks lines whose values came from ${…}: decode errors
 	// there must not quote the value, which may be a secret.
 	substituted map[int]bool
@@ -178,6 +184,7 @@ func (p *parser) index(n *yaml.Node, path string, line int) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			p.keyAt[k.Line] = append(p.keyAt[k.Line], joinKey(path, k.Value))
 			p.index(v, joinKey(path, k.Value), k.Line)
 		}
 	case yaml.SequenceNode:
@@ -227,20 +234,21 @@ func (p *parser) substitute(n *yaml.Node, path string) {
 func (p *parser) decode(doc *yaml.Node) {
 	pruneNulls(doc)
 	top, cams := without(doc, "cameras")
-	if lvlm := child(top, "lvlm"); lvlm != nil {
+	if lvlm := deref(child(top, "lvlm")); lvlm != nil {
 		lvlmTop, _ := without(lvlm, "endpoints")
 		top = replaced(top, "lvlm", lvlmTop)
 	}
 	p.decodeInto(top, p.cfg)
 	if lvlm := child(doc, "lvlm"); lvlm != nil {
-		if eps := child(lvlm, "endpoints"); eps != nil && eps.Kind == yaml.SequenceNode {
+		if eps := deref(child(deref(lvlm), "endpoints")); eps != nil && eps.Kind == yaml.SequenceNode {
 			p.cfg.LVLM.Endpoints = make([]Endpoint, len(eps.Content))
 			for i, item := range eps.Content {
 				p.cfg.LVLM.Endpoints[i] = defaultEndpoint()
-				p.decodeInto(item, &p.cfg.LVLM.Endpoints[i])
+				p.decodeInto(deref(item), &p.cfg.LVLM.Endpoints[i])
 			}
 		}
 	}
+	cams = deref(cams)
 	if cams == nil {
 		return
 	}
@@ -253,8 +261,9 @@ func (p *parser) decode(doc *yaml.Node) {
 	for i, item := range cams.Content {
 		cam := &p.cfg.Cameras[i]
 		*cam = p.cfg.Defaults.newCamera()
-		camNode, rules := without(item, "rules")
+		camNode, rules := without(deref(item), "rules")
 		p.decodeInto(camNode, cam)
+		rules = deref(rules)
 		if rules == nil {
 			continue
 		}
@@ -266,13 +275,13 @@ func (p *parser) decode(doc *yaml.Node) {
 		cam.Rules = make([]Rule, len(rules.Content))
 		for j, r := range rules.Content {
 			cam.Rules[j] = p.cfg.Defaults.newRule()
-			p.decodeInto(r, &cam.Rules[j])
+			p.decodeInto(deref(r), &cam.Rules[j])
 		}
 	}
 }
 
 func (p *parser) decodeInto(n *yaml.Node, v any) {
-	err := n.Decode(v)
+	err := safely(func() error { return n.Decode(v) })
 	if err == nil {
 		return
 	}
@@ -289,7 +298,7 @@ func (p *parser) decodeInto(n *yaml.Node, v any) {
 
 // without returns a shallow copy of mapping n lacking key, and key's value.
 func without(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if n.Kind != yaml.MappingNode {
+	if n == nil || n.Kind != yaml.MappingNode {
 		return n, nil
 	}
 	cp := *n
@@ -342,7 +351,7 @@ func pruneNulls(n *yaml.Node) {
 
 // child returns the value of key in mapping n, or nil.
 func child(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
+	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -382,4 +391,59 @@ func (c *Config) resolveStrides() {
 			s.Stride = s.Frames
 		}
 	}
+}
+
+var notFound = regexp.MustCompile(`^line (\d+): field (.+) not found in type `)
+
+// knownFields decodes the raw text once more with yaml.v3's
+// KnownFields(true), as a second guard behind checkFields: it also sees
+// keys brought in by merge keys ("<<: *anchor"), which checkFields leaves
+// to the place the anchor is written. Only its unknown-field findings are
+// used (its type errors on "${…}" values are expected: substitution has
+// not happened in this pass), and only those checkFields did not report.
+func (p *parser) knownFields(data []byte) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var scratch Config
+	err := safely(func() error { return dec.Decode(&scratch) })
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range p.errs {
+		seen[strconv.Itoa(e.Line)+"\x00"+e.Path[strings.LastIndexAny(e.Path, ".]")+1:]] = true
+	}
+	for _, m := range te.Errors {
+		sub := notFound.FindStringSubmatch(m)
+		if sub == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(sub[1])
+		key := sub[2]
+		if seen[sub[1]+"\x00"+key] {
+			continue
+		}
+		seen[sub[1]+"\x00"+key] = true
+		path := key
+		for _, kp := range p.keyAt[line] {
+			if kp == key || strings.HasSuffix(kp, "."+key) {
+				path = kp
+				break
+			}
+		}
+		p.addf(path, line, "unknown field %q", key)
+	}
+}
+
+// safely runs a yaml.v3 decode, turning a panic into an error: yaml.v3
+// v3.0.1 panics on some odd documents (an alias of a mapping used as a
+// key next to a merge key), and outside input must never crash the daemon.
+func safely(decode func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("unsupported YAML construct (%v)", r)
+		}
+	}()
+	return decode()
 }

@@ -142,6 +142,34 @@ cameras:
 				t.Errorf("active hours = %v", c.Cameras[0].Rules[0].ActiveHours)
 			}
 		}},
+		{"anchors, aliases and merge keys", `
+cameras:
+  - id: a
+    url: rtsp://h/a
+    rules: &common
+      - {id: fall, texts: [falling], threshold: 0.7}
+  - id: b
+    url: rtsp://h/b
+    rules: *common
+  - &cam_c
+    id: c
+    url: rtsp://h/c
+    hwaccel: none
+    rules: *common
+  - <<: *cam_c
+    id: d
+    url: rtsp://h/d
+`, func(t *testing.T, c *configs.Config) {
+			for _, id := range []string{"a", "b", "c", "d"} {
+				cam := c.Camera(id)
+				if cam == nil || len(cam.Rules) != 1 || cam.Rules[0].Threshold != 0.7 || cam.Rules[0].Hysteresis != 0.8 || !cam.Rules[0].Enabled {
+					t.Errorf("camera %s = %+v", id, cam)
+				}
+			}
+			if d := c.Camera("d"); d.HWAccel != "none" || d.URL.Reveal() != "rtsp://h/d" || d.Transport != "auto" {
+				t.Errorf("merged camera d = %+v", d)
+			}
+		}},
 		{"byte sizes and durations", `
 nats:
   max_bytes: 2GiB
@@ -214,6 +242,8 @@ func TestParseBroken(t *testing.T) {
 		{"bad size", "nats:\n  max_bytes: lots\n" + base, []string{"nats.max_bytes: invalid size \"lots\""}},
 		{"unterminated substitution", strings.Replace(base, "${CAM1_PASSWORD}", "${CAM1", 1), []string{"cameras[0].url: unterminated"}},
 		{"cameras not a list", "cameras: {id: a}\n", []string{"cameras: must be a list of cameras (line 1)"}},
+		{"unknown field through a merge key", "defaults: &d\n  transport: tcp\n  rule: {threshold: 0.5}\ncameras:\n  - <<: *d\n    id: a\n    url: rtsp://h/a\n    rules: [{id: r, texts: [x]}]\n",
+			[]string{"cameras[0].rule: unknown field; did you mean \"rules\"? (line 3)"}},
 		{"no endpoints", "lvlm:\n  endpoints: []\n" + base, []string{"lvlm.endpoints: at least one endpoint is required"}},
 	}
 	for _, tt := range tests {
