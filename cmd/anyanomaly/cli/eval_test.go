@@ -40,8 +40,8 @@ func TestEvalCommand(t *testing.T) {
 		}
 	}
 	calls := srv.Requests("/api/chat")
-	if calls != 2*6*3 {
-		t.Errorf("%d LVLM calls, want %d", calls, 2*6*3)
+	if calls != 2*4*3 {
+		t.Errorf("%d LVLM calls, want %d", calls, 2*4*3)
 	}
 	var rep struct {
 		Runs []struct {
