@@ -405,6 +405,7 @@ func TestAuth(t *testing.T) {
 					if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "wrong-pw") {
 						t.Fatalf("got %v, want a clear %q error without the password", err, tc.wantErr)
 					}
+					t.Logf("error: %v", err)
 				case <-time.After(30 * time.Second):
 					t.Fatal("Run kept retrying a wrong password")
 				}

@@ -41,6 +41,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	signal(p.wake)
 	if n, bytes := sp.Depth(); n > 0 {
 		p.log.Info("alerts: spool holds undelivered records; replaying them in order", "records", n, "bytes", bytes)
+		p.warnOldSpool(sp)
 	}
 
 	var emb *EmbeddedServer
@@ -117,6 +118,25 @@ func (p *Publisher) Run(ctx context.Context) error {
 		emb.Shutdown()
 	}
 	return runErr
+}
+
+// warnOldSpool says so when the oldest spooled record is older than the
+// duplicate window: if it was stored just before the outage, JetStream no
+// longer remembers its id and will store it a second time.
+func (p *Publisher) warnOldSpool(sp *Spool) {
+	head, _ := sp.Bounds()
+	b, err := sp.Read(head)
+	if err != nil {
+		return
+	}
+	r, err := decodeRecord(b)
+	if err != nil {
+		return
+	}
+	if age := p.now().Sub(r.Created); age > p.cfg.DuplicateWindow {
+		p.log.Warn("alerts: the oldest spooled record is older than the stream's duplicate window; a message in flight when delivery stopped may be stored twice",
+			"age", age.Round(time.Second), "duplicate_window", p.cfg.DuplicateWindow)
+	}
 }
 
 func (p *Publisher) closeSpool() {
