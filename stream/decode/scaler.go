@@ -19,7 +19,8 @@ type Scaler struct {
 	// Two passes: swscale's area filter is three times faster producing
 	// planar YUV than producing RGBA directly, and its unscaled YUV→RGBA
 	// converter is fast; together they cost well under half of the
-	// one-pass conversion (measured in BENCHMARKS.md).
+	// one-pass conversion (720p → 640×360 on the CI box: 4.9 ms in one
+	// pass, 1.5 + 0.6 ms in two, same load).
 	sws    *astiav.SoftwareScaleContext // source → YUV 4:2:0 at analysis size
 	mid    *astiav.Frame
 	rgb    *astiav.SoftwareScaleContext // YUV 4:2:0 → RGBA, same size

@@ -94,13 +94,16 @@ func camsMode(args []string) error {
 	warm := fs.Float64("warmup", 2, "seconds excluded from the CPU measurement")
 	sample := fs.Float64("sample-fps", 0, "analysis rate")
 	queue := fs.Int("queue", 0, "access unit queue")
+	long := fs.Int("long-side", 0, "analysis long side (0 = 640)")
+	segFrames := fs.Int("segment-frames", 0, "N (0 = 24)")
 	_ = fs.Parse(args)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cams := make([]*stream.Camera, *n)
 	var wg sync.WaitGroup
 	for i := range cams {
-		cams[i] = stream.NewCamera(stream.CameraConfig{ID: fmt.Sprint("c", i), URL: *url, Transport: "tcp", SampleFPS: *sample, QueueSize: *queue},
+		cams[i] = stream.NewCamera(stream.CameraConfig{ID: fmt.Sprint("c", i), URL: *url, Transport: "tcp", SampleFPS: *sample, QueueSize: *queue,
+			LongSide: *long, SegmentFrames: *segFrames},
 			stream.Deps{Logger: slog.New(slog.DiscardHandler)})
 		wg.Add(2)
 		go func(c *stream.Camera) { defer wg.Done(); _ = c.Run(ctx) }(cams[i])
@@ -200,6 +203,7 @@ func serve(ctx context.Context, clip string, speed float64, loop bool) (*replay.
 
 func suite(args []string) error {
 	fs := flag.NewFlagSet("suite", flag.ExitOnError)
+	rssOnly := fs.String("rss-args", "", "only measure RSS per extra camera, passing these extra cams flags (e.g. \"-long-side 320\")")
 	dir := fs.String("dir", "", "folder for the generated clips")
 	runs := fs.Int("runs", 5, "runs per measurement (medians are reported)")
 	seconds := fs.Int("clip-seconds", 12, "clip length")
@@ -220,6 +224,9 @@ func suite(args []string) error {
 		paths[c.name] = p
 	}
 	frames := int64(*seconds * 25)
+	if *rssOnly != "" {
+		return rssSuite(paths["1080p"], *runs, strings.Fields(*rssOnly))
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "Clips: ffmpeg testsrc2, libx264 veryfast, GOP 50, no B-frames, %d s at 25 fps; %d runs each, medians.\n\n", *seconds, *runs)
 	fmt.Fprintf(&sb, "| clip | ffmpeg -threads 1 (fps/CPU-s) | file: decode+scale (fps/CPU-s) | ratio | RTSP loopback (fps/CPU-s) | ratio |\n|---|---|---|---|---|---|\n")
@@ -282,5 +289,29 @@ func suite(args []string) error {
 	fmt.Fprintf(&sb, "| CPU, every frame decoded and scaled to 640 px | %.3f core |\n", median(cpuAll))
 	fmt.Fprintf(&sb, "| CPU, every frame decoded, sample_fps 5 scaled | %.3f core |\n", median(cpu5))
 	fmt.Print(sb.String())
+	return nil
+}
+
+// rssSuite measures peak RSS per extra 1080p25 camera with extra flags.
+func rssSuite(clip string, runs int, extra []string) error {
+	var r1, r3 []float64
+	for r := 0; r < runs; r++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		srv, done := serve(ctx, clip, 1, true)
+		one, err := child(append([]string{"cams", "-url", srv.URL(), "-n", "1", "-seconds", "6"}, extra...)...)
+		var three measure
+		if err == nil {
+			three, err = child(append([]string{"cams", "-url", srv.URL(), "-n", "3", "-seconds", "6"}, extra...)...)
+		}
+		cancel()
+		<-done
+		if err != nil {
+			return err
+		}
+		r1 = append(r1, float64(one.RSSKiB)/1024)
+		r3 = append(r3, float64(three.RSSKiB)/1024)
+	}
+	fmt.Printf("| 1080p25 camera, cams flags %q | 1 camera %.1f MiB | 3 cameras %.1f MiB | per extra camera %.1f MiB |\n",
+		strings.Join(extra, " "), median(r1), median(r3), (median(r3)-median(r1))/2)
 	return nil
 }
