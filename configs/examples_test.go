@@ -128,3 +128,26 @@ func TestSchemaRejectsBrokenFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoTemplate fills in configs/demo.yaml.in the way scripts/demo.sh
+// does and loads the result.
+func TestDemoTemplate(t *testing.T) {
+	data, err := os.ReadFile("demo.yaml.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := strings.NewReplacer("@OLLAMA@", "http://127.0.0.1:11434", "@MODEL@", "qwen2.5vl:3b", "@STATE@", "/tmp/anyanomaly-demo/state").Replace(string(data))
+	if strings.Contains(filled, "@") {
+		t.Fatalf("placeholder left:\n%s", filled)
+	}
+	c, err := configs.Parse("demo.yaml", []byte(filled), configs.Env{})
+	if err != nil {
+		t.Fatalf("demo config:\n%v", err)
+	}
+	if c.Camera("cam1") == nil || !c.NATS.Embedded.MQTT.Enabled {
+		t.Errorf("demo config = %+v", c)
+	}
+	if err := compileSchema(t).Validate(yamlToJSONValue(t, []byte(filled))); err != nil {
+		t.Errorf("schema: %v", err)
+	}
+}
