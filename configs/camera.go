@@ -55,7 +55,8 @@ type Segment struct {
 type MotionGate struct {
 	// Enabled turns the gate on.
 	Enabled bool `yaml:"enabled" json:"enabled"`
-	// Threshold is the motion relevance under which a segment is gated.
+	// Threshold is the motion level, in grey levels (0–255), under which
+	// a segment is gated (see detector.GateConfig).
 	Threshold float64 `yaml:"threshold" json:"threshold"`
 	// Refresh forces an LVLM call at least this often even without motion.
 	Refresh Duration `yaml:"refresh" json:"refresh"`

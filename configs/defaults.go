@@ -47,7 +47,7 @@ func Default() *Config {
 				SampleFPS:    4,
 				Segment:      Segment{Frames: 24},
 				StallTimeout: Duration(10 * time.Second),
-				MotionGate:   MotionGate{Enabled: true, Threshold: 2, Refresh: Duration(time.Minute)},
+				MotionGate:   MotionGate{Enabled: true, Threshold: 6, Refresh: Duration(time.Minute)},
 			},
 			Rule: RuleSettings{
 				Threshold:   0.6,
@@ -68,7 +68,7 @@ func defaultEndpoint() Endpoint {
 		Model:            DefaultLVLMModel,
 		Concurrency:      1,
 		Timeout:          Duration(60 * time.Second),
-		KeepAlive:        Duration(30 * time.Minute),
+		KeepAlive:        Duration(10 * time.Minute),
 		StructuredOutput: true,
 	}
 }
