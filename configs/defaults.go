@@ -54,6 +54,8 @@ func Default() *Config {
 				Hysteresis:  0.8,
 				MinDuration: 0,
 				Cooldown:    Duration(time.Minute),
+				Smoothing:   1,
+				UpdateEvery: Duration(30 * time.Second),
 				Weights:     Weights{0.5, 0.3, 0.2},
 			},
 		},

@@ -244,6 +244,7 @@ func TestParseBroken(t *testing.T) {
 		{"cameras not a list", "cameras: {id: a}\n", []string{"cameras: must be a list of cameras (line 1)"}},
 		{"unknown field through a merge key", "defaults: &d\n  transport: tcp\n  rule: {threshold: 0.5}\ncameras:\n  - <<: *d\n    id: a\n    url: rtsp://h/a\n    rules: [{id: r, texts: [x]}]\n",
 			[]string{"cameras[0].rule: unknown field; did you mean \"rules\"? (line 3)"}},
+		{"bad lifecycle settings", base + "        smoothing: 0\n        update_every: 0s\n        close_after: -1s\n", []string{"cameras[0].rules[0].smoothing: must be 1-100 segments, got 0 (line 8)", "cameras[0].rules[0].update_every: must not be 0", "cameras[0].rules[0].close_after: must not be negative"}},
 		{"no endpoints", "lvlm:\n  endpoints: []\n" + base, []string{"lvlm.endpoints: at least one endpoint is required"}},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,16 @@ type RuleSettings struct {
 	MinDuration Duration `yaml:"min_duration" json:"min_duration"`
 	// Cooldown must pass after an event ends before the rule opens again.
 	Cooldown Duration `yaml:"cooldown" json:"cooldown"`
+	// CloseAfter is how long the score must stay below
+	// Threshold×Hysteresis before the event ends (0: at the first low
+	// segment).
+	CloseAfter Duration `yaml:"close_after" json:"close_after"`
+	// Smoothing is k of the causal smoothing: the event lifecycle uses
+	// the mean of the last k segment scores (1: none).
+	Smoothing int `yaml:"smoothing" json:"smoothing"`
+	// UpdateEvery is the period of "updated" messages while an event is
+	// open; negative sends them only when the peak rises.
+	UpdateEvery Duration `yaml:"update_every" json:"update_every"`
 	// Weights are α, β, γ for frame, position and temporal context; they
 	// sum to 1.
 	Weights Weights `yaml:"weights" json:"weights"`

@@ -269,6 +269,15 @@ func (v *validator) ruleSettings(prefix string, r *RuleSettings) {
 	if r.Cooldown < 0 {
 		add("cooldown", "must not be negative, got %s", r.Cooldown)
 	}
+	if r.CloseAfter < 0 {
+		add("close_after", "must not be negative, got %s", r.CloseAfter)
+	}
+	if r.Smoothing < 1 || r.Smoothing > 100 {
+		add("smoothing", "must be 1-100 segments, got %d", r.Smoothing)
+	}
+	if r.UpdateEvery == 0 {
+		add("update_every", "must not be 0 (negative: only when the peak rises)")
+	}
 	if err := r.Weights.Validate(); err != nil {
 		add("weights", "%v", err)
 	}
