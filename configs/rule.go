@@ -41,8 +41,9 @@ type RuleSettings struct {
 	Weights Weights `yaml:"weights" json:"weights"`
 	// PromptVariant overrides lvlm.prompt_variant for this rule.
 	PromptVariant string `yaml:"prompt_variant" json:"prompt_variant,omitempty"`
-	// Prompt replaces the built-in task wording for this rule; empty uses
-	// the built-in prompt.
+	// Prompt replaces the built-in prompt for this rule; "{text}" stands
+	// for each text and "{temporal}" for the temporal-grid sentence (as
+	// vqa.Prompt.Override). Empty uses the built-in prompt.
 	Prompt string `yaml:"prompt" json:"prompt,omitempty"`
 }
 
