@@ -440,3 +440,25 @@ func TestExternalDebianServer(t *testing.T) {
 		t.Fatalf("snapshot: %q %v", got, err)
 	}
 }
+
+func TestStreamDeletedIsRecreated(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	h := startPub(t, testConfig(t, srv.URL()))
+	feed(h.p, 0, 2)
+	waitDelivered(t, h.p, 2)
+	nc := alertstest.Connect(t, srv.URL())
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := js.DeleteStream(ctx, "ANYANOMALY"); err != nil {
+		t.Fatal(err)
+	}
+	feed(h.p, 2, 2)
+	alertstest.Eventually(t, 30*time.Second, "events after the stream was deleted", func() bool {
+		return h.p.Stats().SpoolRecords == 0 && h.p.Stats().EventsStarted+h.p.Stats().EventsEnded == 4
+	})
+	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+	if len(evs) != 2 || evs[0].Segments.Last != 2 || evs[1].Segments.Last != 3 {
+		t.Fatalf("recreated stream holds %+v", evs)
+	}
+}

@@ -306,22 +306,7 @@ func (p *Publisher) deliver(ctx context.Context, urls []string, user string, pas
 // setup creates or updates the stream and the snapshot bucket, retrying
 // while JetStream is not available yet.
 func (p *Publisher) setup(ctx context.Context, js jetstream.JetStream) error {
-	maxBytes := p.cfg.MaxBytes
-	if maxBytes == 0 {
-		maxBytes = -1
-	}
-	scfg := jetstream.StreamConfig{
-		Name:        p.cfg.Stream,
-		Description: "AnyAnomaly events, camera status and heartbeats",
-		Subjects:    p.subj.StreamSubjects(),
-		Retention:   jetstream.LimitsPolicy,
-		Discard:     jetstream.DiscardOld,
-		Storage:     jetstream.FileStorage,
-		MaxAge:      p.cfg.MaxAge,
-		MaxBytes:    maxBytes,
-		Duplicates:  p.cfg.DuplicateWindow,
-		MaxMsgs:     -1,
-	}
+	scfg := p.streamConfig()
 	for attempt := 0; ; attempt++ {
 		err := p.setupOnce(ctx, js, scfg)
 		if err == nil {
@@ -339,6 +324,26 @@ func (p *Publisher) setup(ctx context.Context, js jetstream.JetStream) error {
 			return ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// streamConfig is the stream the publisher needs.
+func (p *Publisher) streamConfig() jetstream.StreamConfig {
+	maxBytes := p.cfg.MaxBytes
+	if maxBytes == 0 {
+		maxBytes = -1
+	}
+	return jetstream.StreamConfig{
+		Name:        p.cfg.Stream,
+		Description: "AnyAnomaly events, camera status and heartbeats",
+		Subjects:    p.subj.StreamSubjects(),
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		Storage:     jetstream.FileStorage,
+		MaxAge:      p.cfg.MaxAge,
+		MaxBytes:    maxBytes,
+		Duplicates:  p.cfg.DuplicateWindow,
+		MaxMsgs:     -1,
 	}
 }
 

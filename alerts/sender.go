@@ -249,6 +249,16 @@ func (s *sender) fail(ctx context.Context, err error) error {
 	s.recovering = true
 	p.st.acksPending.Store(0)
 	s.failures++
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrBucketNotFound) {
+		// The stream or bucket is gone (deleted, or a fresh server after
+		// a reconnect): make them again before resending.
+		if serr := p.setupOnce(ctx, s.js, p.streamConfig()); serr != nil {
+			p.rl.log1s(slog.LevelWarn, "resetup", "alerts: recreating the stream failed", "err", serr)
+		} else {
+			s.objs = map[string]jetstream.ObjectStore{}
+		}
+	}
 	if !s.nc.IsConnected() {
 		select {
 		case <-ctx.Done():
