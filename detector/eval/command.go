@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,10 @@ type Options struct {
 	Progress bool
 	// Concurrency is how many videos are scored at once (default 1).
 	Concurrency int
+	// Rescore, when set, is the scores.json of an earlier run: the report is
+	// recomputed from it with the current parameters, without reading any
+	// video or asking the LVLM.
+	Rescore string
 }
 
 // defaultLongSide mirrors stream's default analysis size, so that the cache
@@ -140,17 +145,19 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if o.Root == "" {
-		return nil, errors.New("--root is required: the folder of test videos")
-	}
-	if o.Ollama == "" || o.Model == "" {
-		return nil, errors.New("--ollama URL and --model are required")
-	}
 	if o.Out == "" {
 		return nil, errors.New("--out is required")
 	}
 	if err := o.Params.Validate(); err != nil {
 		return nil, err
+	}
+	if o.Rescore == "" {
+		if o.Root == "" {
+			return nil, errors.New("--root is required: the folder of test videos")
+		}
+		if o.Ollama == "" || o.Model == "" {
+			return nil, errors.New("--ollama URL and --model are required")
+		}
 	}
 	set, err := LoadLabels(o)
 	if err != nil {
@@ -161,6 +168,9 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
+	}
+	if o.Rescore != "" {
+		return rescore(o, set, out)
 	}
 	if o.Cache == "" {
 		o.Cache = filepath.Join(o.Out, "cache")
@@ -211,6 +221,28 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 		return nil, err
 	}
 	return rep, nil
+}
+
+// rescore recomputes the report from a scores.json of an earlier run: no
+// video is read and no LVLM asked, so trying another σ, weights or
+// smoothing takes seconds.
+func rescore(o Options, set *labels.Set, out io.Writer) (*Report, error) {
+	b, err := os.ReadFile(o.Rescore)
+	if err != nil {
+		return nil, fmt.Errorf("--rescore: %w", err)
+	}
+	var scores map[string]map[string]VideoScores
+	if err := json.Unmarshal(b, &scores); err != nil {
+		return nil, fmt.Errorf("--rescore %s: not a scores.json written by eval: %w", o.Rescore, err)
+	}
+	rep, err := Compute(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: o.Model}, scores)
+	if err != nil {
+		return nil, fmt.Errorf("--rescore %s: %w", o.Rescore, err)
+	}
+	if err := writeOutputs(rep, o); err != nil {
+		return nil, err
+	}
+	return rep, rep.WriteMarkdown(out)
 }
 
 func writeOutputs(rep *Report, o Options) error {

@@ -144,6 +144,41 @@ func TestSyntheticBenchmark(t *testing.T) {
 	}
 }
 
+// TestRescore recomputes the benchmark from its scores.json: same
+// parameters, same numbers; another σ changes them, without an LVLM call.
+func TestRescore(t *testing.T) {
+	root, labelsPath := synthetic(t)
+	perc := evaltest.NewPerception("")
+	srv := ollamatest.New(ollamatest.Options{Perceive: perc.Perceive})
+	defer srv.Close()
+	o := options(root, labelsPath, srv.URL(), t.TempDir())
+	o.Runs, o.NoPlots = []string{"car"}, true
+	var sink bytes.Buffer
+	first, err := eval.Execute(context.Background(), o, &sink, &sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Requests("/api/chat")
+	r := o
+	r.Rescore, r.Root, r.Ollama, r.Out = filepath.Join(o.Out, "scores.json"), "", "", t.TempDir()
+	same, err := eval.Execute(context.Background(), r, &sink, &sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Params.Sigma = 2
+	other, err := eval.Execute(context.Background(), r, &sink, &sink, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.Requests("/api/chat") != calls {
+		t.Error("rescoring asked the LVLM")
+	}
+	a, b, c := first.Runs[0].Scores.Fused, same.Runs[0].Scores.Fused, other.Runs[0].Scores.Fused
+	if a.Micro != b.Micro || c.Sigma != 2 || c.Micro == a.Micro {
+		t.Errorf("fused AUC: run %v, rescored %v, rescored with σ=2 %v", a.Micro, b.Micro, c.Micro)
+	}
+}
+
 // TestInterruptedRunResumes cancels a run midway and checks that the next
 // run asks only the questions the first did not get answered.
 func TestInterruptedRunResumes(t *testing.T) {

@@ -86,6 +86,7 @@ func newEvalCmd(s IO) *cobra.Command {
 	f.BoolVar(&o.Structured, "structured", false, "ask for JSON {score, reason} answers (Ollama structured outputs)")
 	f.StringVar(&variant, "prompt-variant", "both", "prompt variant: simple, reasoning, consideration or both")
 	f.IntVar(&o.Concurrency, "concurrency", 1, "videos scored at once (match OLLAMA_NUM_PARALLEL)")
+	f.StringVar(&o.Rescore, "rescore", "", "recompute the tables from the scores.json of an earlier run (no video, no LVLM): try another --sigma, --weights or --smooth")
 	f.BoolVar(&verbose, "verbose", false, "log one line per scored video")
 	return cmd
 }
