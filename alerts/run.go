@@ -293,7 +293,10 @@ func (p *Publisher) deliver(ctx context.Context, urls []string, user string, pas
 	p.serverURL.Store(&u)
 	p.connected.Store(nc.IsConnected())
 	p.log.Info("alerts: NATS connected", "url", u)
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(p.cfg.MaxInFlight), jetstream.WithPublishAsyncTimeout(p.cfg.AckTimeout))
+	// The client's own cap is looser than ours: after a failure the sender
+	// forgets its window at once while the client still counts those
+	// publishes until they time out, and must not stall the resend.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4*p.cfg.MaxInFlight), jetstream.WithPublishAsyncTimeout(p.cfg.AckTimeout))
 	if err != nil {
 		return fmt.Errorf("alerts: jetstream: %w", err)
 	}
