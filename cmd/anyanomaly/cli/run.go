@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
+	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/pipeline"
 )
 
 // DefaultConfigPath is where `make install` puts the configuration and
@@ -23,12 +24,7 @@ func newRunCmd(s IO) *cobra.Command {
 				ConfigPath: configPath,
 				Version:    Version,
 				LogOutput:  s.Err,
-			}, daemon.Deps{
-				// The pipeline (stream/, detector/, alerts/) is wired here
-				// by a daemon.Factory; until then the frame runs alone and
-				// /readyz says so.
-				Factory: nil,
-			})
+			}, daemon.Deps{Factory: pipeline.Factory})
 			return d.Run(cmd.Context())
 		},
 	}

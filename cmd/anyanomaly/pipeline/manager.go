@@ -1,0 +1,415 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/alerts"
+	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
+	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/detector"
+	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/segment"
+)
+
+// ingest is one camera's source of segments; *stream.Camera implements it.
+type ingest interface {
+	Run(ctx context.Context) error
+	Segments() <-chan *segment.Segment
+	Stats() stream.CameraStats
+}
+
+func newStreamCamera(cfg stream.CameraConfig, deps stream.Deps) ingest {
+	return stream.NewCamera(cfg, deps)
+}
+
+// managerDeps are the camera manager's collaborators.
+type managerDeps struct {
+	Logger *slog.Logger
+	// Detector scores segments; Submit never blocks.
+	Detector interface {
+		Submit(seg *segment.Segment, rules []detector.Rule) bool
+	}
+	// Gate forgets the motion-gate state of removed rules.
+	Gate interface{ Forget(camera, rule string) }
+	// Alerts learns cameras and rules, and hears camera state changes.
+	Alerts interface {
+		SetCamera(id, name string, rules []alerts.Rule) error
+		RemoveCamera(id, reason string)
+		CameraStatus(camera, state, reason string) error
+	}
+	// Scores holds the latest scores per rule.
+	Scores *scoreBook
+	// NewCamera builds a camera's ingest; it does no I/O.
+	NewCamera func(stream.CameraConfig, stream.Deps) ingest
+}
+
+// Manager is the daemon's CameraManager: one isolated pipeline per
+// enabled camera (a stream.Camera and a goroutine handing its segments to
+// the detector with the camera's current rules), reconciled with every
+// reloaded configuration camera by camera. A camera that cannot connect
+// or stalls only ever blocks its own goroutines: Submit and the status
+// updates never wait.
+type Manager struct {
+	deps managerDeps
+	log  *slog.Logger
+	wake chan struct{}
+	wg   sync.WaitGroup
+
+	mu      sync.Mutex // guards the fields below
+	cams    map[string]*cameraEntry
+	pending []*cameraRun // built by Reconcile, started by Run
+	stopped bool
+}
+
+// cameraEntry is one camera id across restarts.
+type cameraEntry struct {
+	id      string
+	name    string
+	rules   atomic.Pointer[ruleSet]
+	cur     *cameraRun   // nil once removed
+	retired []*cameraRun // stopping, counted until they return
+	base    counters     // finished runs' counters
+}
+
+// cameraRun is one stream.Camera's life, from start to stop.
+type cameraRun struct {
+	entry  *cameraEntry
+	cam    ingest
+	cancel context.CancelFunc // nil until started
+	stop   bool               // stopped before it was started
+	// left is set once the camera has left its first connecting state
+	// (streaming, or a failure it backs off from).
+	left atomic.Bool
+}
+
+func newManager(deps managerDeps) *Manager {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.NewCamera == nil {
+		deps.NewCamera = newStreamCamera
+	}
+	return &Manager{deps: deps, log: deps.Logger, wake: make(chan struct{}, 1), cams: map[string]*cameraEntry{}}
+}
+
+// Run starts the pipelines Reconcile asks for until ctx ends, then stops
+// them all and returns once every camera goroutine has.
+func (m *Manager) Run(ctx context.Context) error {
+	for {
+		m.startPending(ctx)
+		select {
+		case <-ctx.Done():
+			m.mu.Lock()
+			m.stopped = true
+			m.pending = nil
+			for _, e := range m.cams {
+				for _, r := range append([]*cameraRun{e.cur}, e.retired...) {
+					if r != nil && r.cancel != nil {
+						r.cancel()
+					}
+				}
+			}
+			m.mu.Unlock()
+			m.wg.Wait()
+			return nil
+		case <-m.wake:
+		}
+	}
+}
+
+func (m *Manager) startPending(ctx context.Context) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.pending {
+		if r.stop {
+			continue
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		r.cancel = cancel
+		m.wg.Add(2)
+		go func() {
+			defer m.wg.Done()
+			// Run returns nil when its context ends; a camera that can
+			// never work reports state failed instead of returning.
+			_ = r.cam.Run(rctx)
+		}()
+		go func() {
+			defer m.wg.Done()
+			m.feed(r)
+			m.finish(r)
+		}()
+	}
+	m.pending = nil
+}
+
+// feed hands the camera's segments to the detector with the rules active
+// at each segment's start, until the camera closes its output.
+func (m *Manager) feed(r *cameraRun) {
+	for seg := range r.cam.Segments() {
+		rules := r.entry.rules.Load().at(seg.Start())
+		if len(rules) == 0 {
+			continue
+		}
+		m.deps.Detector.Submit(seg, rules)
+	}
+}
+
+// finish folds a stopped run's counters into its camera's and forgets it.
+func (m *Manager) finish(r *cameraRun) {
+	st := r.cam.Stats()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := r.entry
+	e.base.add(st)
+	if e.cur == r {
+		e.cur = nil // only at shutdown: Reconcile retires runs it stops
+	}
+	for i, x := range e.retired {
+		if x == r {
+			e.retired = append(e.retired[:i], e.retired[i+1:]...)
+			break
+		}
+	}
+	if e.cur == nil && len(e.retired) == 0 && m.cams[e.id] == e && e.removed() {
+		delete(m.cams, e.id)
+	}
+}
+
+func (e *cameraEntry) removed() bool { return e.rules.Load() == nil }
+
+// onState is a camera's state callback: it tells the publisher, but only
+// for the camera's current run (a stopping run's last states are noise).
+func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
+	if st.State != stream.StateConnecting {
+		r.left.Store(true)
+	}
+	m.mu.Lock()
+	current := r.entry.cur == r && !m.stopped
+	m.mu.Unlock()
+	if !current {
+		return
+	}
+	var state string
+	switch st.State {
+	case stream.StateStreaming:
+		state = "online"
+	case stream.StateBackoff:
+		state = "backoff"
+	case stream.StateFailed:
+		state = "failed"
+	default:
+		return // connecting: every retry passes through it
+	}
+	// The camera masks credentials in its errors; masking again costs
+	// nothing and keeps a password out of the event stream for sure.
+	if err := m.deps.Alerts.CameraStatus(st.ID, state, configs.MaskURLsInText(st.LastError)); err != nil {
+		m.log.Warn("camera status not published", "camera", st.ID, "err", err)
+	}
+}
+
+// Reconcile brings the cameras to cfg as diff says; it starts and stops
+// pipelines asynchronously and never waits on camera I/O.
+func (m *Manager) Reconcile(_ context.Context, cfg *configs.Config, diff *configs.ConfigDiff) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return errors.New("camera manager stopped")
+	}
+	var errs []error
+	for _, cd := range diff.Cameras {
+		if err := m.reconcileLocked(cfg, &cd); err != nil {
+			errs = append(errs, fmt.Errorf("camera %s: %w", cd.ID, err))
+		}
+	}
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) error {
+	e := m.cams[cd.ID]
+	if cd.Change == configs.CameraRemoved {
+		if e == nil || e.removed() {
+			return nil
+		}
+		ids := e.rules.Load().ids()
+		e.rules.Store(nil)
+		m.retireLocked(e)
+		m.deps.Alerts.RemoveCamera(cd.ID, "camera removed")
+		if err := m.deps.Alerts.CameraStatus(cd.ID, "offline", "camera removed"); err != nil {
+			m.log.Warn("camera status not published", "camera", cd.ID, "err", err)
+		}
+		for _, id := range ids {
+			m.deps.Gate.Forget(cd.ID, id)
+		}
+		m.deps.Scores.forget(cd.ID, "")
+		m.log.Info("camera stopped", "camera", cd.ID, "reason", "removed from the configuration")
+		return nil
+	}
+	c := cfg.Camera(cd.ID)
+	if c == nil {
+		return errors.New("not in the configuration")
+	}
+	restart := cd.Change == configs.CameraRestart || cd.Change == configs.CameraAdded || e == nil || e.cur == nil
+	if e == nil {
+		e = &cameraEntry{id: c.ID}
+		m.cams[c.ID] = e
+	}
+	e.name = c.Name
+	e.rules.Store(cameraRules(cfg, c))
+	for _, id := range cd.RulesRemoved {
+		m.deps.Gate.Forget(c.ID, id)
+		m.deps.Scores.forget(c.ID, id)
+	}
+	// The publisher must know the rules before the first score arrives.
+	setErr := m.deps.Alerts.SetCamera(c.ID, c.Name, alertRules(c))
+	if restart {
+		m.retireLocked(e)
+		r := &cameraRun{entry: e}
+		scfg := cameraConfig(c)
+		r.cam = m.deps.NewCamera(scfg, stream.Deps{
+			Logger:  m.log,
+			OnState: func(st stream.CameraStats) { m.onState(r, st) },
+		})
+		e.cur = r
+		m.pending = append(m.pending, r)
+		m.log.Info("camera starting", "camera", c.ID, "url", c.URL, "change", cd.Change.String())
+	}
+	return setErr
+}
+
+// retireLocked stops e's current run, if any.
+func (m *Manager) retireLocked(e *cameraEntry) {
+	r := e.cur
+	if r == nil {
+		return
+	}
+	e.cur = nil
+	if r.cancel == nil {
+		// Never started: drop it from the pending list's effect.
+		r.stop = true
+		return
+	}
+	e.retired = append(e.retired, r)
+	r.cancel()
+}
+
+// Ready returns nil when every camera is streaming or backing off after a
+// failure; a camera still making its first connection, or one that failed
+// for good, is not ready.
+func (m *Manager) Ready(context.Context) error {
+	var problems []string
+	for _, v := range m.views() {
+		if v.run == nil {
+			continue
+		}
+		st := v.run.cam.Stats()
+		switch {
+		case st.State == stream.StateFailed:
+			problems = append(problems, fmt.Sprintf("camera %s failed: %s", v.id, st.LastError))
+		case !v.run.left.Load():
+			problems = append(problems, fmt.Sprintf("camera %s connecting", v.id))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// view is what CameraStats and Ready read of one camera, copied under the
+// lock so that the cameras' own locks are taken without it.
+type view struct {
+	id, name string
+	rules    *ruleSet
+	run      *cameraRun
+	retired  []*cameraRun
+	base     counters
+}
+
+func (m *Manager) views() []view {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]view, 0, len(m.cams))
+	for _, e := range m.cams {
+		if e.removed() {
+			continue
+		}
+		out = append(out, view{id: e.id, name: e.name, rules: e.rules.Load(), run: e.cur,
+			retired: append([]*cameraRun(nil), e.retired...), base: e.base})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// CameraStats is a snapshot per camera. Counters add up every run of the
+// camera (a camera restarted by a reload keeps counting).
+func (m *Manager) CameraStats() []daemon.CameraStats {
+	now := time.Now()
+	var out []daemon.CameraStats
+	for _, v := range m.views() {
+		cs := daemon.CameraStats{ID: v.id, Name: v.name, State: daemon.CameraStopped}
+		total := v.base
+		for _, r := range v.retired {
+			total.add(r.cam.Stats())
+		}
+		if v.run != nil {
+			st := v.run.cam.Stats()
+			total.add(st)
+			cs.State = cameraState(st.State)
+			cs.LastError = st.LastError
+			if st.LastError != "" && (st.State == stream.StateBackoff || st.State == stream.StateFailed) {
+				cs.LastErrorAt = st.Since
+			}
+		}
+		cs.Frames, cs.FramesDropped, cs.DecodeErrors = total.frames, total.dropped, total.decodeErrors
+		cs.Reconnects, cs.Segments, cs.SegmentsDropped = total.reconnects, total.segments, total.segDropped
+		gated, scores := m.deps.Scores.camera(v.id)
+		cs.SegmentsGated = gated
+		for _, r := range v.rules.rules {
+			rs := daemon.RuleStatus{ID: r.det.ID, Active: r.enabled && configs.ActiveAt(r.hours, now, v.rules.loc)}
+			if sc, ok := scores[r.det.ID]; ok {
+				rs.LastScore, rs.LastScoreAt = sc.score, sc.at
+			}
+			cs.Rules = append(cs.Rules, rs)
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+func cameraState(s string) string {
+	switch s {
+	case stream.StateStreaming:
+		return daemon.CameraStreaming
+	case stream.StateBackoff:
+		return daemon.CameraBackoff
+	case stream.StateFailed:
+		return daemon.CameraFailed
+	}
+	return daemon.CameraConnecting
+}
+
+// counters are the cumulative counters of a camera's runs.
+type counters struct {
+	frames, dropped, decodeErrors, reconnects, segments, segDropped uint64
+}
+
+func (c *counters) add(s stream.CameraStats) {
+	c.frames += s.FramesDecoded
+	c.dropped += s.FramesDropped
+	c.decodeErrors += s.DecodeErrors
+	c.reconnects += s.Reconnects
+	c.segments += s.Segments
+	c.segDropped += s.SegmentDrops
+}
