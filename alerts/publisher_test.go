@@ -254,7 +254,9 @@ func TestOutageEveryEventOnceInOrder(t *testing.T) {
 		st := p.Stats()
 		return st.SpoolRecords == 0 && st.EventsStarted+st.EventsEnded == 300
 	})
-	if st := p.Stats(); st.Reconnects == 0 || st.PublishFailures == 0 {
+	// Publish failures are likely but not certain: the sender may first try
+	// after the reconnect.
+	if st := p.Stats(); st.Reconnects == 0 || st.Disconnects == 0 {
 		t.Fatalf("the outage left no trace in stats: %+v", st)
 	}
 	nc := alertstest.Connect(t, srv.URL())
