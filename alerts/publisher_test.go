@@ -464,3 +464,21 @@ func TestStreamDeletedIsRecreated(t *testing.T) {
 		t.Fatalf("recreated stream holds %+v", evs)
 	}
 }
+
+func TestQuietCameraEndsOpenEvent(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	cfg.StaleAfter = 50 * time.Millisecond
+	h := startPub(t, cfg)
+	feed(h.p, 0, 1)
+	alertstest.Eventually(t, 10*time.Second, "stale event ended", func() bool { return h.p.Stats().EventsEnded == 1 })
+	waitDelivered(t, h.p, 2)
+	nc := alertstest.Connect(t, srv.URL())
+	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+	if len(evs) != 2 || evs[1].EndReason != "no scores" {
+		t.Fatalf("events: %+v", evs)
+	}
+	if err := h.p.CameraStatus("bad.id", "online", ""); err == nil {
+		t.Fatal("status for an invalid camera id accepted")
+	}
+}
