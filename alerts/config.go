@@ -41,7 +41,8 @@ type Config struct {
 	SubjectPrefix string
 	// Stream is the JetStream stream name (default "ANYANOMALY").
 	Stream string
-	// MaxAge and MaxBytes bound the stream (0: unlimited bytes).
+	// MaxAge and MaxBytes bound the stream. MaxAge 0 means the default
+	// (7 days) and a negative value unlimited; MaxBytes 0 means unlimited.
 	MaxAge   time.Duration
 	MaxBytes int64
 	// DuplicateWindow is how long the stream remembers Nats-Msg-Id values.
@@ -50,7 +51,8 @@ type Config struct {
 	DuplicateWindow time.Duration
 
 	// SnapshotBucket is the Object Store bucket for snapshots (default
-	// "anyanomaly-snapshots"); SnapshotTTL expires them (default 7 days).
+	// "anyanomaly-snapshots"); SnapshotTTL expires them (0: default 7
+	// days; negative: never).
 	// Snapshots are off when DisableSnapshots is set.
 	SnapshotBucket   string
 	SnapshotTTL      time.Duration
@@ -172,8 +174,8 @@ func (c Config) Validate() error {
 			add("alerts: NATS URL %q: not a URL like nats://host:4222", MaskURL(u))
 		}
 	}
-	if c.MaxAge < 0 || c.MaxBytes < 0 || c.DuplicateWindow < 0 || c.SnapshotTTL < 0 {
-		add("alerts: max age, max bytes, duplicate window and snapshot TTL must not be negative")
+	if c.MaxBytes < 0 || c.DuplicateWindow < 0 {
+		add("alerts: max bytes and duplicate window must not be negative")
 	}
 	if c.MaxAge > 0 && c.DuplicateWindow > c.MaxAge {
 		add("alerts: duplicate window %s is longer than the stream's max age %s", c.DuplicateWindow, c.MaxAge)

@@ -343,7 +343,7 @@ func (p *Publisher) streamConfig() jetstream.StreamConfig {
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,
 		Storage:     jetstream.FileStorage,
-		MaxAge:      p.cfg.MaxAge,
+		MaxAge:      max(p.cfg.MaxAge, 0), // negative: unlimited (0 to JetStream)
 		MaxBytes:    maxBytes,
 		Duplicates:  p.cfg.DuplicateWindow,
 		MaxMsgs:     -1,
@@ -362,7 +362,7 @@ func (p *Publisher) setupOnce(ctx context.Context, js jetstream.JetStream, scfg 
 	if _, err := js.CreateOrUpdateObjectStore(cctx, jetstream.ObjectStoreConfig{
 		Bucket:      p.cfg.SnapshotBucket,
 		Description: "AnyAnomaly event snapshots (JPEG)",
-		TTL:         p.cfg.SnapshotTTL,
+		TTL:         max(p.cfg.SnapshotTTL, 0),
 		Storage:     jetstream.FileStorage,
 	}); err != nil {
 		return fmt.Errorf("object store %s: %w", p.cfg.SnapshotBucket, err)

@@ -90,6 +90,7 @@ func TestConfigValidate(t *testing.T) {
 		{"bad url", func(c *Config) { c.URLs = []string{"::"} }, "URL"},
 		{"cert without key", func(c *Config) { c.URLs = []string{"nats://h:1"}; c.TLSCertFile = "c" }, "key"},
 		{"dup window over max age", func(c *Config) { c.MaxAge = 1; c.DuplicateWindow = 2 }, "duplicate window"},
+		{"negative max bytes", func(c *Config) { c.MaxBytes = -1 }, "max bytes"},
 		{"stream with dot", func(c *Config) { c.Stream = "A.B" }, "stream"},
 	}
 	for _, tc := range tests {
@@ -101,5 +102,19 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("got %v, want an error about %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestNegativeRetentionMeansUnlimited(t *testing.T) {
+	c := Config{Node: "n", SpoolDir: "/x", Embedded: EmbeddedConfig{StateDir: "/y"}, MaxAge: -1, SnapshotTTL: -1}.WithDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(c, Deps{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.streamConfig().MaxAge; got != 0 {
+		t.Fatalf("stream max age %v, want 0 (unlimited)", got)
 	}
 }
