@@ -372,4 +372,3 @@ func checkSnapshot(t *testing.T, url string, snap *alerts.Snapshots) {
 		t.Errorf("snapshot %s is not a JPEG (%d bytes)", snap.KeyFrame, len(data))
 	}
 }
-
