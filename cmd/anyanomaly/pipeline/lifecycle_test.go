@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"encoding/json"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,11 +45,15 @@ func TestReload(t *testing.T) {
 	normal := clip(t, 4, nil, 3)
 	url1 := streamtest.StartReplay(t, normal, streamtest.Loop(), streamtest.TCPOnly(), streamtest.Path("cam1"))
 	url2 := streamtest.StartReplay(t, normal, streamtest.Loop(), streamtest.TCPOnly(), streamtest.Path("cam2"))
-	d := e.start(t, camera{id: "cam1", url: url1, threshold: 0.5})
+	// cam3's server accepts connections and never answers: it must stall
+	// nobody but itself.
+	hung := hungServer(t)
+	d := e.start(t, camera{id: "cam1", url: url1, threshold: 0.5}, camera{id: "cam3", url: hung, threshold: 0.5})
 	poll(t, 30*time.Second, "cam1 streaming", func() bool { return streamed(d, "cam1", 2*segFrames) })
 	before, _ := cameraStats(d, "cam1")
 
-	daemontest.WriteConfig(t, e.path, e.config(camera{id: "cam1", url: url1, threshold: 0.7}, camera{id: "cam2", url: url2, threshold: 0.5}))
+	daemontest.WriteConfig(t, e.path, e.config(camera{id: "cam1", url: url1, threshold: 0.7}, camera{id: "cam2", url: url2, threshold: 0.5},
+		camera{id: "cam3", url: hung, threshold: 0.5}))
 	d.Reload()
 	poll(t, 20*time.Second, "the reload", func() bool {
 		r := d.Status().Config.LastReload
@@ -102,6 +107,38 @@ func TestReload(t *testing.T) {
 	if n := statusMessages(t, msgs, "cam2", "online"); n != 1 {
 		t.Errorf("cam2 went online %d times, want once", n)
 	}
+}
+
+// hungServer accepts TCP connections and never says a word, like a
+// camera whose firmware hangs; it returns an rtsp:// URL for it.
+func hungServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	return "rtsp://" + ln.Addr().String() + "/hung"
 }
 
 // readStored reads the stream a stopped daemon left in its state
