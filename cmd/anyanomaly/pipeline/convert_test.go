@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/alerts"
+	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/detector/vqa"
+)
+
+const convertYAML = `
+global:
+  node: edge-1
+  state_dir: /var/lib/aa
+  timezone: UTC
+  shutdown_timeout: 8s
+lvlm:
+  endpoints:
+    - url: http://u:lvlmPW@10.0.0.1:11434
+      model: m1
+      concurrency: 3
+      timeout: 7s
+  prompt_variant: simple
+  batching: true
+  queue_size: 9
+  max_tokens: 64
+nats:
+  user: alice
+  password: natsPW
+  embedded: {port: 4333}
+defaults:
+  hwaccel: none
+  sample_fps: 5
+  segment: {frames: 12, stride: 6}
+  motion_gate: {enabled: true, threshold: 3, refresh: 30s}
+cameras:
+  - id: cam1
+    url: rtsp://v:camPW@10.0.0.2/s
+    transport: udp
+    rules:
+      - id: a
+        texts: ["x", "y"]
+        threshold: 0.7
+        hysteresis: 0.5
+        min_duration: 2s
+        cooldown: 3s
+        weights: [0.6, 0.3, 0.1]
+      - id: b
+        texts: ["z"]
+        prompt_variant: reasoning
+        prompt: "Is {text} there?"
+      - id: off
+        texts: ["w"]
+        enabled: false
+      - id: night
+        texts: ["v"]
+        active_hours: ["mon-sun 22:00-06:00"]
+`
+
+func parse(t *testing.T) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Parse("convert.yaml", []byte(convertYAML), configs.Env{Lookup: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestCameraConfig(t *testing.T) {
+	cfg := parse(t)
+	sc := cameraConfig(cfg.Camera("cam1"))
+	if sc.ID != "cam1" || sc.URL != "rtsp://v:camPW@10.0.0.2/s" || sc.Transport != "udp" || sc.HWAccel != "" ||
+		sc.SampleFPS != 5 || sc.SegmentFrames != 12 || sc.Stride != 6 || sc.StallTimeout != 10*time.Second {
+		t.Errorf("stream config = %+v", sc)
+	}
+}
+
+func TestPoolConfig(t *testing.T) {
+	pc := poolConfig(parse(t))
+	if len(pc.Endpoints) != 1 || pc.QueueSize != 9 {
+		t.Fatalf("pool config = %+v", pc)
+	}
+	ep := pc.Endpoints[0]
+	if ep.URL != "http://u:lvlmPW@10.0.0.1:11434" || ep.Model != "m1" || ep.Concurrency != 3 || ep.Timeout != 7*time.Second || ep.NumPredict != 64 {
+		t.Errorf("endpoint = %+v", ep)
+	}
+	if g := pc.Gate; !g.Enabled || g.Threshold != 3 || g.Refresh != 30*time.Second {
+		t.Errorf("gate = %+v", g)
+	}
+}
+
+func TestCameraRules(t *testing.T) {
+	cfg := parse(t)
+	rs := cameraRules(cfg, cfg.Camera("cam1"))
+	noon := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	midnight := time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC)
+	ids := func(t time.Time) []string {
+		var out []string
+		for _, r := range rs.at(t) {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want []string
+	}{
+		{"day: the night rule is out of its hours, the disabled one never runs", noon, []string{"a", "b"}},
+		{"night", midnight, []string{"a", "b", "night"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ids(tc.at)
+			if len(got) != len(tc.want) {
+				t.Fatalf("active rules = %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("active rules = %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+	a, b := rs.rules[0].det, rs.rules[1].det
+	if a.Threshold != 0.7 || a.Weights.Alpha != 0.6 || a.Weights.Gamma != 0.1 || len(a.Texts) != 2 || !a.Batch {
+		t.Errorf("rule a = %+v", a)
+	}
+	if a.Prompt.Variant != vqa.Variant("simple") || b.Prompt.Variant != vqa.Variant("reasoning") || b.Prompt.Override != "Is {text} there?" {
+		t.Errorf("prompts: a %+v, b %+v", a.Prompt, b.Prompt)
+	}
+	if got := rs.ids(); len(got) != 4 {
+		t.Errorf("ids = %v", got)
+	}
+}
+
+func TestAlertRules(t *testing.T) {
+	rules := alertRules(parse(t).Camera("cam1"))
+	if len(rules) != 3 {
+		t.Fatalf("alert rules = %+v, want the three enabled ones", rules)
+	}
+	a := rules[0]
+	if a.ID != "a" || a.Threshold != 0.7 || a.Hysteresis != 0.5 || a.MinDuration != 2*time.Second || a.Cooldown != 3*time.Second {
+		t.Errorf("rule a = %+v", a)
+	}
+	pub, err := alerts.New(alerts.Config{Node: "n", SpoolDir: t.TempDir(), Embedded: alerts.EmbeddedConfig{StateDir: t.TempDir()}}, alerts.Deps{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.SetCamera("cam1", "", rules); err != nil {
+		t.Errorf("the publisher refuses the rules: %v", err)
+	}
+}
+
+func TestAlertsConfig(t *testing.T) {
+	ac := alertsConfig(parse(t))
+	if ac.Node != "edge-1" || ac.SpoolDir != filepath.Join("/var/lib/aa", "spool") || ac.Embedded.StateDir != "/var/lib/aa" ||
+		ac.Embedded.Port != 4333 || ac.User != "alice" || ac.Password.Value() != "natsPW" || ac.Embedded.Password.Value() != "natsPW" ||
+		ac.ShutdownTimeout != 4*time.Second || len(ac.URLs) != 0 {
+		t.Errorf("alerts config = %+v", ac)
+	}
+	if err := ac.WithDefaults().Validate(); err != nil {
+		t.Errorf("alerts config invalid: %v", err)
+	}
+}
+
+func TestCumulative(t *testing.T) {
+	h := cumulative(vqa.Histogram{Bounds: []float64{0.1, 1}, Counts: []uint64{2, 3, 1}, Count: 6, Sum: 4})
+	if h.Count != 6 || h.Sum != 4 || h.Buckets[0.1] != 2 || h.Buckets[1] != 5 || len(h.Buckets) != 2 {
+		t.Errorf("histogram = %+v", h)
+	}
+}
