@@ -128,11 +128,28 @@ func TestComputeErrors(t *testing.T) {
 			}
 		})
 	}
-	// A run whose labels hold no anomaly has no AUC: a clear error.
-	none := mustLabels(t, `{"single": {"x": [{"video": "a", "frames": 8}]}}`)
-	_, err := Compute(Config{Labels: none, Params: p}, map[string]map[string]VideoScores{"x": {"a": handScores()["jumping"]["a"]}})
-	if err == nil || !strings.Contains(err.Error(), "one class") || !strings.Contains(err.Error(), "run x") {
-		t.Errorf("single class: err = %v", err)
+	// A run whose labels hold one class only has no AUC: it is reported
+	// as such (C-ShT's stroller-running is anomalous throughout), the other
+	// runs are computed, the averages skip it.
+	one := mustLabels(t, `{"single": {"x": [{"video": "a", "frames": 8}], "y": [{"video": "a", "frames": 8, "anomalies": [[0, 4]]}]},
+		"multiple": {"x-y": [{"video": "a", "frames": 8, "anomalies": [[0, 8]]}]}}`)
+	sa := handScores()["jumping"]["a"]
+	rep, err := Compute(Config{Labels: one, Params: p, Oracle: true}, map[string]map[string]VideoScores{"x": {"a": sa}, "y": {"a": sa}, "x-y": {"a": sa}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := rep.Run("x")
+	xy, _ := rep.Run("x-y")
+	y, _ := rep.Run("y")
+	if !strings.Contains(x.Undefined, "normal") || !strings.Contains(xy.Undefined, "anomalous") || y.Undefined != "" || y.Scores.Fused.Micro <= 0.5 {
+		t.Errorf("runs: %+v / %+v / %+v", x, xy, y)
+	}
+	if all, _ := rep.Average("overall"); all.Runs != 1 {
+		t.Errorf("overall averages %d runs, want 1 (the defined one)", all.Runs)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil || !strings.Contains(md.String(), "| x-y | – | 1 | 8 | 8 | no AUC: all 8 frames are anomalous |") {
+		t.Errorf("markdown (%v):\n%s", err, md.String())
 	}
 }
 

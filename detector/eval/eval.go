@@ -264,6 +264,14 @@ func Compute(cfg Config, scores map[string]map[string]VideoScores) (*Report, err
 				Run: run.Name, Texts: run.Texts, Kind: run.Kind, Multi: run.Multi,
 				Videos: len(run.Videos), Frames: len(s.labels), Positives: s.positives(),
 			}
+			if pos := res.Positives; pos == 0 || pos == res.Frames {
+				// E.g. C-ShT's stroller-running: one video, anomalous from
+				// the first frame to the last. No AUC exists; say so and
+				// keep the other runs.
+				res.Undefined = fmt.Sprintf("no AUC: all %d frames are %s", res.Frames, map[bool]string{true: "anomalous", false: "normal"}[pos > 0])
+				rep.Runs[i] = res
+				return nil
+			}
 			rc := &runCurves{series: s}
 			for _, v := range Variants {
 				sc, curve, err := s.evaluate(weightsFor(v, p.Weights), p.Sigma, p.Smooth)
@@ -293,7 +301,9 @@ func Compute(cfg Config, scores map[string]map[string]VideoScores) (*Report, err
 		return nil, err
 	}
 	for i, run := range cfg.Labels.Runs {
-		rep.curves[run.Name] = curves[i]
+		if curves[i] != nil {
+			rep.curves[run.Name] = curves[i]
+		}
 	}
 	rep.Averages = averages(rep.Runs, false)
 	if cfg.Oracle {
@@ -318,7 +328,7 @@ func averages(runs []RunResult, oracle bool) []Average {
 		var sum VariantAUCs
 		n := 0
 		for _, r := range runs {
-			if r.Multi || !g.keep(r) {
+			if r.Multi || r.Undefined != "" || !g.keep(r) {
 				continue
 			}
 			vs := r.Scores

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ type RunResult struct {
 	Videos    int `json:"videos"`
 	Frames    int `json:"frames"`
 	Positives int `json:"anomalous_frames"`
+	// Undefined, when set, says why the run has no AUC (its labels hold one
+	// class only); Scores are then empty.
+	Undefined string `json:"undefined,omitempty"`
 	// Scores use the declared parameters.
 	Scores VariantScores `json:"scores"`
 	// Oracle uses the σ and weights that maximise each variant's micro AUC
@@ -182,6 +186,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		if kind == "" {
 			kind = "–"
 		}
+		if x.Undefined != "" {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | | | | |\n", x.Run, kind, x.Videos, thousands(x.Frames), thousands(x.Positives), x.Undefined)
+			return
+		}
 		macro := "–"
 		if m := x.Scores.Fused.Macro; m != nil {
 			macro = fmt.Sprintf("%s (%d)", pct(*m), x.Scores.Fused.MacroVideos)
@@ -212,13 +220,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	if r.OracleAverages != nil || (len(r.Runs) > 0 && r.Runs[0].Oracle != nil) {
+	if r.OracleAverages != nil || slices.ContainsFunc(r.Runs, func(x RunResult) bool { return x.Oracle != nil }) {
 		b.WriteString("### Tuned on test labels (`--oracle-search`): upper bounds, NOT comparable with the table above\n\n")
 		b.WriteString("Every number below is tuned on test labels: for each run and variant, σ ∈ {1..29} and weights in steps of 0.1 summing to 1 were chosen to maximise that very AUC, as the reference implementation does.\n\n")
 		b.WriteString("| Event type (tuned on test labels) | frame | +PC | +TC | fused |\n|---|--:|--:|--:|--:|\n")
 		for _, x := range append(append([]RunResult{}, single...), multi...) {
 			if x.Oracle == nil {
-				continue
+				continue // undefined run
 			}
 			cell := func(v Variant) string {
 				s := x.Oracle.Get(v)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 )
 
 // ErrSingleClass is returned when the labels hold only one class: ROC-AUC is
@@ -31,34 +30,23 @@ func ROCCurve(scores []float64, labels []bool) (fpr, tpr []float64, err error) {
 	if pos == 0 || pos == len(labels) {
 		return nil, nil, ErrSingleClass
 	}
-	type point struct {
-		s   float64
-		pos bool
-	}
-	pts := make([]point, len(scores))
-	for i, s := range scores {
-		pts[i] = point{s, labels[i]}
-	}
-	// Descending by score; the order inside a tie does not matter because
-	// only the cumulative counts at the end of each tie are used.
-	slices.SortFunc(pts, func(a, b point) int {
-		switch {
-		case a.s > b.s:
-			return -1
-		case a.s < b.s:
-			return 1
-		}
-		return 0
-	})
+	// Sort by score with an LSD radix sort on order-preserving integer
+	// keys: exact (equal keys ⇔ equal scores, -0 folded into +0 as NumPy
+	// compares them) and several times faster than a comparison sort, which
+	// matters to the oracle search's thousands of AUCs.
+	keys, lab := sortedKeys(scores, labels)
 	var tps, fps []float64
 	tp := 0
-	for k, p := range pts {
-		if p.pos {
+	// Walk from the highest score down; only the cumulative counts at the
+	// end of each tie are used, so the order inside a tie does not matter.
+	for k := len(keys) - 1; k >= 0; k-- {
+		if lab[k] {
 			tp++
 		}
-		if k == len(pts)-1 || pts[k+1].s != p.s {
+		if k == 0 || keys[k-1] != keys[k] {
+			seen := len(keys) - k
 			tps = append(tps, float64(tp))
-			fps = append(fps, float64(k+1-tp))
+			fps = append(fps, float64(seen-tp))
 		}
 	}
 	if len(fps) > 2 {
@@ -85,6 +73,48 @@ func ROCCurve(scores []float64, labels []bool) (fpr, tpr []float64, err error) {
 		tpr[k+1] = tps[k] / lastT
 	}
 	return fpr, tpr, nil
+}
+
+// sortedKeys returns the scores' order-preserving keys in ascending order,
+// with the labels permuted alongside.
+func sortedKeys(scores []float64, labels []bool) ([]uint64, []bool) {
+	n := len(scores)
+	keys, tmpK := make([]uint64, n), make([]uint64, n)
+	pos, tmpP := make([]bool, n), make([]bool, n)
+	for i, s := range scores {
+		if s == 0 {
+			s = 0 // -0 → +0
+		}
+		b := math.Float64bits(s)
+		if b>>63 == 1 {
+			b = ^b
+		} else {
+			b |= 1 << 63
+		}
+		keys[i], pos[i] = b, labels[i]
+	}
+	var count [256]int
+	for shift := uint(0); shift < 64; shift += 8 {
+		count = [256]int{}
+		for _, k := range keys {
+			count[(k>>shift)&0xff]++
+		}
+		if count[(keys[0]>>shift)&0xff] == n {
+			continue // every key has the same digit here
+		}
+		sum := 0
+		for d := range count {
+			count[d], sum = sum, sum+count[d]
+		}
+		for i, k := range keys {
+			d := (k >> shift) & 0xff
+			tmpK[count[d]], tmpP[count[d]] = k, pos[i]
+			count[d]++
+		}
+		keys, tmpK = tmpK, keys
+		pos, tmpP = tmpP, pos
+	}
+	return keys, pos
 }
 
 // ROCAUC is the area under ROCCurve by the trapezoidal rule, as

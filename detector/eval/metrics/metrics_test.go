@@ -209,3 +209,14 @@ func BenchmarkROCAUC36k(b *testing.B) {
 		}
 	}
 }
+
+// TestROCSignedZero checks the radix keys: negative scores order below
+// positive ones and -0 ties with +0, as NumPy compares them. By hand: 2
+// (positive) first, then the tie {+0 positive, -0 negative}, then -1
+// (negative): fpr 0, 0, ½, 1 and tpr 0, ½, 1, 1, area 7/8.
+func TestROCSignedZero(t *testing.T) {
+	got, err := ROCAUC([]float64{math.Copysign(0, -1), 0, -1, 2}, []bool{false, true, false, true})
+	if err != nil || got != 0.875 {
+		t.Errorf("AUC = %v, %v; want 0.875", got, err)
+	}
+}
