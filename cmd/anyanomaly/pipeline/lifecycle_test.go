@@ -165,6 +165,14 @@ func TestShutdown(t *testing.T) {
 		p := d.Status().Publisher
 		return p != nil && p.Events[alerts.KindStarted] >= 1
 	})
+	c, _ := cameraStats(d, "cam1")
+	if len(c.Rules) != 1 || c.Rules[0].Open == nil || c.Rules[0].LastScore < 0.3 {
+		t.Errorf("status of cam1's rules = %+v, want the open event and a high score", c.Rules)
+	}
+	_, body := d.Get(t, "/metrics")
+	if v := metric(body, `anyanomaly_rule_event_open{camera="cam1",rule="red"}`); v != 1 {
+		t.Errorf("anyanomaly_rule_event_open = %g, want 1", v)
+	}
 	begin := time.Now()
 	if err := d.Stop(10 * time.Second); err != nil {
 		t.Fatalf("stop: %v", err)

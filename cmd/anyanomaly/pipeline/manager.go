@@ -44,8 +44,9 @@ type managerDeps struct {
 		SetCamera(id, name string, rules []alerts.Rule) error
 		RemoveCamera(id, reason string)
 		CameraStatus(camera, state, reason string) error
+		RuleStates() []alerts.RuleState
 	}
-	// Scores holds the latest scores per rule.
+	// Scores counts gated scores per camera.
 	Scores *scoreBook
 	// NewCamera builds a camera's ingest; it does no I/O.
 	NewCamera func(stream.CameraConfig, stream.Deps) ingest
@@ -252,7 +253,7 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		for _, id := range ids {
 			m.deps.Gate.Forget(cd.ID, id)
 		}
-		m.deps.Scores.forget(cd.ID, "")
+		m.deps.Scores.forget(cd.ID)
 		m.log.Info("camera stopped", "camera", cd.ID, "reason", "removed from the configuration")
 		return nil
 	}
@@ -269,7 +270,6 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 	e.rules.Store(cameraRules(cfg, c))
 	for _, id := range cd.RulesRemoved {
 		m.deps.Gate.Forget(c.ID, id)
-		m.deps.Scores.forget(c.ID, id)
 	}
 	// The publisher must know the rules before the first score arrives.
 	setErr := m.deps.Alerts.SetCamera(c.ID, c.Name, alertRules(c))
@@ -356,6 +356,11 @@ func (m *Manager) views() []view {
 // camera (a camera restarted by a reload keeps counting).
 func (m *Manager) CameraStats() []daemon.CameraStats {
 	now := time.Now()
+	type key struct{ camera, rule string }
+	states := map[key]alerts.RuleState{}
+	for _, s := range m.deps.Alerts.RuleStates() {
+		states[key{s.Camera, s.Rule}] = s
+	}
 	var out []daemon.CameraStats
 	for _, v := range m.views() {
 		cs := daemon.CameraStats{ID: v.id, Name: v.name, State: daemon.CameraStopped}
@@ -374,12 +379,14 @@ func (m *Manager) CameraStats() []daemon.CameraStats {
 		}
 		cs.Frames, cs.FramesDropped, cs.DecodeErrors = total.frames, total.dropped, total.decodeErrors
 		cs.Reconnects, cs.Segments, cs.SegmentsDropped = total.reconnects, total.segments, total.segDropped
-		gated, scores := m.deps.Scores.camera(v.id)
-		cs.SegmentsGated = gated
+		cs.SegmentsGated = m.deps.Scores.camera(v.id)
 		for _, r := range v.rules.rules {
 			rs := daemon.RuleStatus{ID: r.det.ID, Active: r.enabled && configs.ActiveAt(r.hours, now, v.rules.loc)}
-			if sc, ok := scores[r.det.ID]; ok {
-				rs.LastScore, rs.LastScoreAt = sc.score, sc.at
+			if s, ok := states[key{v.id, r.det.ID}]; ok {
+				rs.LastScore, rs.LastScoreAt = s.Score, s.ScoreAt
+				if s.Open {
+					rs.Open = &daemon.OpenEvent{ID: s.EventID, StartedAt: s.StartedAt, Peak: s.Peak}
+				}
 			}
 			cs.Rules = append(cs.Rules, rs)
 		}
