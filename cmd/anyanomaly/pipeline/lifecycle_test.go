@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/alerts"
+	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon/daemontest"
 	"github.com/anyanomaly/anyanomaly/stream/streamtest"
 )
@@ -38,7 +39,8 @@ func statusMessages(t *testing.T, msgs []message, camera, state string) int {
 
 // TestReload changes a rule's threshold and adds a camera while the
 // daemon runs: the unchanged camera keeps its connection (no reconnect,
-// no second "online"), the new one streams; then a broken file changes
+// no second "online"), the new one streams; then a new URL restarts only
+// its camera and a camera left out stops; then a broken file changes
 // nothing and the reload metric says it failed.
 func TestReload(t *testing.T) {
 	e := newEnv(t)
@@ -73,6 +75,26 @@ func TestReload(t *testing.T) {
 		t.Errorf("cam1 reconnects %d → %d across a rules-only reload", before.Reconnects, after.Reconnects)
 	}
 
+	// A new URL restarts that camera only; a camera left out stops.
+	url3 := streamtest.StartReplay(t, normal, streamtest.Loop(), streamtest.TCPOnly(), streamtest.Path("cam2b"))
+	daemontest.WriteConfig(t, e.path, e.config(camera{id: "cam1", url: url1, threshold: 0.7}, camera{id: "cam2", url: url3, threshold: 0.5}))
+	d.Reload()
+	poll(t, 20*time.Second, "the second reload", func() bool {
+		r := d.Status().Config.LastReload
+		return r != nil && r.Success && d.Config().Camera("cam3") == nil
+	})
+	if r := d.Status().Config.LastReload; !strings.Contains(r.Changes, "removed cam3") || !strings.Contains(r.Changes, "restart cam2") {
+		t.Errorf("reload changes = %q, want cam3 removed and cam2 restarted", r.Changes)
+	}
+	if _, ok := cameraStats(d, "cam3"); ok {
+		t.Error("cam3 still in the status after its removal")
+	}
+	c2, _ := cameraStats(d, "cam2")
+	poll(t, 30*time.Second, "cam2 streaming from its new URL", func() bool {
+		c, _ := cameraStats(d, "cam2")
+		return c.State == daemon.CameraStreaming && c.Frames >= c2.Frames+2*segFrames
+	})
+
 	daemontest.WriteConfig(t, e.path, "cameras:\n  - id: cam1\n    url: 12\n    bogus: true\n")
 	d.Reload()
 	poll(t, 20*time.Second, "the rejected reload", func() bool {
@@ -90,7 +112,7 @@ func TestReload(t *testing.T) {
 		t.Fatal("the running configuration changed after a broken file")
 	}
 	c1, _ := cameraStats(d, "cam1")
-	c2, _ := cameraStats(d, "cam2")
+	c2, _ = cameraStats(d, "cam2")
 	poll(t, 30*time.Second, "both cameras going on after the broken file", func() bool {
 		return streamed(d, "cam1", c1.Frames+segFrames) && streamed(d, "cam2", c2.Frames+segFrames)
 	})
@@ -104,8 +126,11 @@ func TestReload(t *testing.T) {
 	if n := statusMessages(t, msgs, "cam1", "online"); n != 1 {
 		t.Errorf("cam1 went online %d times, want once (no restart on reload)", n)
 	}
-	if n := statusMessages(t, msgs, "cam2", "online"); n != 1 {
-		t.Errorf("cam2 went online %d times, want once", n)
+	if n := statusMessages(t, msgs, "cam2", "online"); n != 2 {
+		t.Errorf("cam2 went online %d times, want twice (restarted once, for its new URL)", n)
+	}
+	if n := statusMessages(t, msgs, "cam3", "offline"); n != 1 {
+		t.Errorf("cam3 went offline %d times, want once (removed)", n)
 	}
 }
 
