@@ -80,9 +80,13 @@ const defaultLongSide = 640
 // LoadLabels returns the label set of a dataset option.
 func LoadLabels(o Options) (*labels.Set, error) {
 	switch o.Dataset {
-	case DatasetCShT:
-		return labels.CShT()
-	case DatasetCAvenue:
+	case DatasetCShT, DatasetCAvenue:
+		if len(o.Texts) > 0 {
+			return nil, fmt.Errorf("--text does not apply to %s: its runs ask their own event types", o.Dataset)
+		}
+		if o.Dataset == DatasetCShT {
+			return labels.CShT()
+		}
 		return labels.CAvenue()
 	case DatasetShanghaiTech:
 		dir := o.Labels

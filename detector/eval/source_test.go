@@ -144,6 +144,7 @@ func TestLoadLabels(t *testing.T) {
 		{o: eval.Options{Dataset: "avenue"}, err: "--labels"},
 		{o: eval.Options{Dataset: "shanghaitech", Root: data}, err: "no .npy"},
 		{o: eval.Options{Dataset: "ucsd"}, err: "unknown dataset"},
+		{o: eval.Options{Dataset: "c-shtech", Texts: []string{"x"}}, err: "--text does not apply"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.o.Dataset, func(t *testing.T) {
