@@ -155,7 +155,11 @@ func (m *Manager) startPending(ctx context.Context) {
 // at each segment's start, until the camera closes its output.
 func (m *Manager) feed(r *cameraRun) {
 	for seg := range r.cam.Segments() {
-		rules := r.entry.rules.Load().at(seg.Start())
+		rs := r.entry.rules.Load()
+		if rs == nil {
+			continue // the camera was removed; its run is stopping
+		}
+		rules := rs.at(seg.Start())
 		if len(rules) == 0 {
 			continue
 		}
