@@ -272,6 +272,9 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 	}
 	e.name = c.Name
 	e.rules.Store(cameraRules(cfg, c))
+	if c.MotionGate != cfg.Defaults.MotionGate {
+		m.log.Warn("a camera's own motion_gate is not applied yet: the detector's gate (defaults.motion_gate) serves every camera", "camera", c.ID)
+	}
 	for _, id := range cd.RulesRemoved {
 		m.deps.Gate.Forget(c.ID, id)
 	}
