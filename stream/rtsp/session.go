@@ -211,6 +211,18 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	case cfg.UDPReadBuffer > 0:
 		c.UDPReadBufferSize = cfg.UDPReadBuffer
 	}
+	if c.UDPReadBufferSize > 0 && (cfg.Transport == TransportUDP || (u.Scheme == "rtsp" && c.Transport == nil)) {
+		if err := checkUDPReadBuffer(c.UDPReadBufferSize); err != nil {
+			if cfg.Transport == TransportUDP {
+				return nil, fmt.Errorf("camera %s: %w", masked, err)
+			}
+			// auto: TCP works without the kernel's help.
+			s.log.Warn("UDP unusable, using TCP", "camera", masked, "reason", err.Error())
+			v := gortsplib.TransportTCP
+			c.Transport = &v
+			s.transport.Store(TransportTCP)
+		}
+	}
 	if err := c.Start2(); err != nil {
 		return nil, fmt.Errorf("camera %s: %s", masked, red.clean(err.Error()))
 	}

@@ -2,6 +2,7 @@ package rtsp_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,9 +53,6 @@ func TestSessionTimestampWrapAround(t *testing.T) {
 			if au.PTS <= last {
 				t.Fatalf("unit %d: PTS %v after %v", n, au.PTS, last)
 			}
-			if !au.WallFromRTCP && n > 30 {
-				t.Logf("unit %d: no RTCP sender report yet", n)
-			}
 			last = au.PTS
 			n++
 		case <-s.Done():
@@ -65,5 +63,38 @@ func TestSessionTimestampWrapAround(t *testing.T) {
 	}
 	if want := 49 * 40 * time.Millisecond; last < want-time.Millisecond || last > want+time.Millisecond {
 		t.Fatalf("last PTS %v, want %v", last, want)
+	}
+}
+
+func TestSessionUDPBufferRefusedSaysHowToRaise(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 1})
+	url := streamtest.StartReplay(t, clip, streamtest.Loop())
+	// Far above any default net.core.rmem_max.
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, Transport: "udp", UDPReadBuffer: 1 << 30})
+	if err == nil {
+		s.Close()
+		t.Skip("the kernel accepted a 1 GiB UDP buffer (net.core.rmem_max is huge here)")
+	}
+	if !strings.Contains(err.Error(), "net.core.rmem_max") {
+		t.Fatalf("error %q does not say how to raise the limit", err)
+	}
+	t.Log(err)
+}
+
+func TestSessionAutoFallsBackToTCPWhenBufferRefused(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 1})
+	url := streamtest.StartReplay(t, clip, streamtest.Loop())
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, Transport: "auto", UDPReadBuffer: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if tr := s.Stats().Transport; tr != "tcp" {
+		t.Skipf("transport %s: the kernel accepted a 1 GiB UDP buffer here", tr)
+	}
+	select {
+	case <-s.AccessUnits():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no access unit over the TCP fallback")
 	}
 }
