@@ -235,6 +235,9 @@ func (e *Evaluator) scoreVideo(ctx context.Context, name string, runs []labels.R
 // declared parameters, the oracle search when cfg.Oracle is set, and the
 // action, appearance and overall averages.
 func Compute(cfg Config, scores map[string]map[string]VideoScores) (*Report, error) {
+	if cfg.Labels == nil || len(cfg.Labels.Runs) == 0 {
+		return nil, fmt.Errorf("eval: no runs to evaluate")
+	}
 	if err := cfg.Params.Validate(); err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
