@@ -18,10 +18,14 @@ build: setup
 vet:
 	$(GO) vet ./...
 
-# The test command: README and .ci/run use exactly this.
+# The test command: README and .ci/run use exactly this. It also builds (or
+# reuses, cached outside the repo) a CPU-only ollama v0.6.5 so that the
+# real-Ollama tier runs instead of skipping (docs/real-ollama.md).
 test: setup
+	./scripts/build_ollama.sh >/dev/null
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	ANYANOMALY_REQUIRE_REAL_OLLAMA=1 $(GO) test -race -count=1 -timeout 25m ./...
+	@ANYANOMALY_REQUIRE_REAL_OLLAMA=1 $(GO) test -count=1 -v -run 'TestRealOllamaProtocol/version$$' ./detector/ollamatest/realollama/ | grep -i 'server version'
 
 test-short:
 	$(GO) test -short -count=1 ./...

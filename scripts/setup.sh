@@ -5,7 +5,7 @@
 # package (interoperability tests). Idempotent: installs only what is missing.
 set -euo pipefail
 pkgs=(libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavfilter-dev
-      libavdevice-dev libswresample-dev pkg-config ffmpeg gcc nats-server
+      libavdevice-dev libswresample-dev pkg-config ffmpeg gcc g++ nats-server
       python3-scipy python3-sklearn rtsp-server-perl)
 missing=()
 for p in "${pkgs[@]}"; do
