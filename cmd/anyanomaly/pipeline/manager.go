@@ -250,6 +250,9 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		ids := e.rules.Load().ids()
 		e.rules.Store(nil)
 		m.retireLocked(e)
+		if len(e.retired) == 0 {
+			delete(m.cams, cd.ID) // it never started: nothing to wait for
+		}
 		m.deps.Alerts.RemoveCamera(cd.ID, "camera removed")
 		if err := m.deps.Alerts.CameraStatus(cd.ID, "offline", "camera removed"); err != nil {
 			m.log.Warn("camera status not published", "camera", cd.ID, "err", err)
