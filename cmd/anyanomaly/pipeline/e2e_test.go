@@ -313,6 +313,7 @@ func TestEndToEnd(t *testing.T) {
 		want   float64
 	}{
 		{`anyanomaly_events_total{kind="started"}`, 1},
+		{`anyanomaly_scores_dropped_total`, 0},
 		{`anyanomaly_events_total{kind="ended"}`, 1},
 		{`anyanomaly_camera_state{camera="cam1",state="failed"}`, 0},
 	} {

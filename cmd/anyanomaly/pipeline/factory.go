@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
 	"github.com/anyanomaly/anyanomaly/configs"
 	"github.com/anyanomaly/anyanomaly/detector"
@@ -44,5 +46,9 @@ func Factory(cfg *configs.Config, deps daemon.ComponentDeps) (*daemon.Components
 		Alerts:   pub.alerts,
 		Scores:   book,
 	})
-	return &daemon.Components{Publisher: pub, Detector: det, Cameras: cams}, nil
+	dropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "anyanomaly_scores_dropped_total",
+		Help: "Segment scores dropped between the detector and the publisher because the publisher lagged.",
+	}, func() float64 { return float64(pub.dropped.Load()) })
+	return &daemon.Components{Publisher: pub, Detector: det, Cameras: cams, Collectors: []prometheus.Collector{dropped}}, nil
 }
