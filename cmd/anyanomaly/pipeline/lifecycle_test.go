@@ -178,19 +178,34 @@ func readStored(t *testing.T, e *env) []message {
 	return readAll(t, srv.ClientURL())
 }
 
-// TestShutdown stops the daemon (what SIGTERM does) while an event is
+// TestShutdown first lowers a rule's threshold while the anomaly is on
+// screen: the event opens without the camera reconnecting (rules apply in
+// place). Then it stops the daemon (what SIGTERM does) with the event
 // open: Run returns within 10 s, the event is ended with reason
 // "shutdown", and every event the publisher made is on the stream.
 func TestShutdown(t *testing.T) {
 	e := newEnv(t)
-	anomalous := clip(t, clipSeconds, redSquare(1, clipSeconds), 4)
+	anomalous := clip(t, 20, redSquare(1, 20), 4)
 	url := streamtest.StartReplay(t, anomalous, streamtest.WaitForReader(), streamtest.TCPOnly(), streamtest.Path("cam1"))
-	d := e.start(t, camera{id: "cam1", url: url, threshold: 0.3})
+	d := e.start(t, camera{id: "cam1", url: url, threshold: 0.9})
+	poll(t, 60*time.Second, "high scores", func() bool {
+		c, _ := cameraStats(d, "cam1")
+		return len(c.Rules) == 1 && c.Rules[0].LastScore >= 0.3
+	})
+	if p := d.Status().Publisher; p.Events[alerts.KindStarted] != 0 {
+		t.Fatalf("an event under threshold 0.9: %+v", p.Events)
+	}
+	before, _ := cameraStats(d, "cam1")
+	daemontest.WriteConfig(t, e.path, e.config(camera{id: "cam1", url: url, threshold: 0.3}))
+	d.Reload()
 	poll(t, 60*time.Second, "the started event", func() bool {
 		p := d.Status().Publisher
 		return p != nil && p.Events[alerts.KindStarted] >= 1
 	})
 	c, _ := cameraStats(d, "cam1")
+	if c.Reconnects != before.Reconnects {
+		t.Errorf("cam1 reconnected on a threshold change: %d → %d", before.Reconnects, c.Reconnects)
+	}
 	if len(c.Rules) != 1 || c.Rules[0].Open == nil || c.Rules[0].LastScore < 0.3 {
 		t.Errorf("status of cam1's rules = %+v, want the open event and a high score", c.Rules)
 	}
@@ -207,7 +222,8 @@ func TestShutdown(t *testing.T) {
 	if p.SpoolDepth != 0 {
 		t.Errorf("%d records left in the spool after shutdown", p.SpoolDepth)
 	}
-	evs := events(t, readStored(t, e))
+	msgs := readStored(t, e)
+	evs := events(t, msgs)
 	made := p.Events[alerts.KindStarted] + p.Events[alerts.KindUpdated] + p.Events[alerts.KindEnded]
 	if uint64(len(evs)) != made {
 		t.Errorf("%d events on the stream, the publisher made %d: %+v", len(evs), made, evs)
@@ -218,5 +234,8 @@ func TestShutdown(t *testing.T) {
 	}
 	if ended[0].ID != started[0].ID || ended[0].EndReason != "shutdown" {
 		t.Errorf("ended event %+v, want the started one ended with reason shutdown", ended[0])
+	}
+	if n := statusMessages(t, msgs, "cam1", "online"); n != 1 {
+		t.Errorf("cam1 went online %d times, want once", n)
 	}
 }
