@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -187,6 +188,12 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	if u.Scheme == "rtsps" {
 		c.TLSConfig = &tls.Config{InsecureSkipVerify: cfg.TLSInsecure} //nolint:gosec // opt-in for self-signed cameras
+		// gortsplib v4.16.2 can wait forever on a server that never
+		// completes the TLS handshake: handshake once here, with a
+		// deadline, so a bad endpoint fails the attempt instead.
+		if err := checkTLS(ctx, u.Host, c.TLSConfig.Clone(), cfg.ReadTimeout); err != nil {
+			return nil, fmt.Errorf("camera %s: %s", masked, red.clean(err.Error()))
+		}
 	}
 	switch cfg.Transport {
 	case TransportTCP:
@@ -376,4 +383,25 @@ func (s *Session) Close() {
 		s.client.Close()
 		<-s.done
 	})
+}
+
+// checkTLS dials host and completes a TLS handshake (rtsps default port
+// 322).
+func checkTLS(ctx context.Context, host string, cfg *tls.Config, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), "322")
+	}
+	h, _, _ := net.SplitHostPort(host)
+	cfg.ServerName = h
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	d := tls.Dialer{Config: cfg}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return fmt.Errorf("tls: %w", err)
+	}
+	return conn.Close()
 }

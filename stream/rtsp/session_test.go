@@ -98,3 +98,24 @@ func TestSessionAutoFallsBackToTCPWhenBufferRefused(t *testing.T) {
 		t.Fatal("no access unit over the TCP fallback")
 	}
 }
+
+func TestSessionRTSPSFailsCleanly(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 1})
+	url := streamtest.StartReplay(t, clip, streamtest.Loop())
+	// The replay server speaks plain RTSP: an rtsps:// client must get an
+	// error within its timeout, not hang.
+	tlsURL := strings.Replace(url, "rtsp://", "rtsps://", 1)
+	start := time.Now()
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: tlsURL, TLSInsecure: true, ReadTimeout: 2 * time.Second})
+	if err == nil {
+		s.Close()
+		t.Fatal("TLS to a plain RTSP server succeeded")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %v to fail", d)
+	}
+	if !strings.Contains(err.Error(), "tls") {
+		t.Fatalf("error %q does not mention TLS", err)
+	}
+	t.Log(err)
+}
