@@ -19,15 +19,12 @@ import (
 	"github.com/anyanomaly/anyanomaly/stream/segment"
 )
 
-// ingest is one camera's source of segments; *stream.Camera implements it.
+// ingest is one camera's source of segments: *stream.Camera for RTSP,
+// *fileCamera for file:// URLs.
 type ingest interface {
 	Run(ctx context.Context) error
 	Segments() <-chan *segment.Segment
 	Stats() stream.CameraStats
-}
-
-func newStreamCamera(cfg stream.CameraConfig, deps stream.Deps) ingest {
-	return stream.NewCamera(cfg, deps)
 }
 
 // managerDeps are the camera manager's collaborators.
@@ -96,7 +93,7 @@ func newManager(deps managerDeps) *Manager {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	if deps.NewCamera == nil {
-		deps.NewCamera = newStreamCamera
+		deps.NewCamera = newCamera
 	}
 	return &Manager{deps: deps, log: deps.Logger, wake: make(chan struct{}, 1), cams: map[string]*cameraEntry{}}
 }
@@ -210,6 +207,9 @@ func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
 		state = "backoff"
 	case stream.StateFailed:
 		state = "failed"
+	case stateFinished:
+		state = "offline"
+		st.LastError = "end of file"
 	default:
 		return // connecting: every retry passes through it
 	}
@@ -413,6 +413,8 @@ func cameraState(s string) string {
 		return daemon.CameraBackoff
 	case stream.StateFailed:
 		return daemon.CameraFailed
+	case stateFinished:
+		return daemon.CameraStopped
 	}
 	return daemon.CameraConnecting
 }
