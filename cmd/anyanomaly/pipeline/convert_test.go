@@ -1,12 +1,16 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/alerts"
+	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
 	"github.com/anyanomaly/anyanomaly/configs"
 	"github.com/anyanomaly/anyanomaly/detector/vqa"
 )
@@ -170,5 +174,42 @@ func TestCumulative(t *testing.T) {
 	h := cumulative(vqa.Histogram{Bounds: []float64{0.1, 1}, Counts: []uint64{2, 3, 1}, Count: 6, Sum: 4})
 	if h.Count != 6 || h.Sum != 4 || h.Buckets[0.1] != 2 || h.Buckets[1] != 5 || len(h.Buckets) != 2 {
 		t.Errorf("histogram = %+v", h)
+	}
+}
+
+func TestReconfigureRestartRequired(t *testing.T) {
+	old := parse(t)
+	for _, tc := range []struct {
+		name           string
+		from, to       string
+		detector, pubs bool // ErrRestartRequired expected
+	}{
+		{"prompt variant applies in place", "prompt_variant: simple", "prompt_variant: both", false, false},
+		{"batching applies in place", "batching: true", "batching: false", false, false},
+		{"queue size needs a restart", "queue_size: 9", "queue_size: 10", true, false},
+		{"endpoint model needs a restart", "model: m1", "model: m2", true, false},
+		{"the motion gate needs a restart", "threshold: 3, refresh", "threshold: 4, refresh", true, false},
+		{"nats needs a restart", "user: alice", "user: bob", false, true},
+		{"a rule threshold applies in place", "threshold: 0.7", "threshold: 0.8", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml := strings.Replace(convertYAML, tc.from, tc.to, 1)
+			if yaml == convertYAML {
+				t.Fatalf("%q not in the test configuration", tc.from)
+			}
+			cfg, err := configs.Parse("new.yaml", []byte(yaml), configs.Env{Lookup: func(string) (string, bool) { return "", false }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff := configs.Diff(old, cfg)
+			d := &Detector{cfg: old}
+			if err := d.Reconfigure(context.Background(), cfg, diff); errors.Is(err, daemon.ErrRestartRequired) != tc.detector {
+				t.Errorf("detector: %v", err)
+			}
+			p := &Publisher{}
+			if err := p.Reconfigure(context.Background(), cfg, diff); errors.Is(err, daemon.ErrRestartRequired) != tc.pubs {
+				t.Errorf("publisher: %v", err)
+			}
+		})
 	}
 }
