@@ -127,8 +127,11 @@ func alertRules(c *configs.Camera) []alerts.Rule {
 			Texts:       append([]string(nil), r.Texts...),
 			Threshold:   r.Threshold,
 			Hysteresis:  r.Hysteresis,
+			CloseAfter:  r.CloseAfter.Std(),
 			MinDuration: r.MinDuration.Std(),
 			Cooldown:    r.Cooldown.Std(),
+			UpdateEvery: r.UpdateEvery.Std(),
+			Smoothing:   r.Smoothing,
 		})
 	}
 	return out
@@ -150,11 +153,11 @@ func alertsConfig(cfg *configs.Config) alerts.Config {
 		TLSKeyFile:      n.TLS.Key,
 		SubjectPrefix:   n.SubjectPrefix,
 		Stream:          n.Stream,
-		MaxAge:          n.MaxAge.Std(),
+		MaxAge:          unlimitedIfZero(n.MaxAge.Std()),
 		MaxBytes:        int64(n.MaxBytes),
 		DuplicateWindow: n.DuplicateWindow.Std(),
 		SnapshotBucket:  n.ObjectBucket,
-		SnapshotTTL:     n.ObjectTTL.Std(),
+		SnapshotTTL:     unlimitedIfZero(n.ObjectTTL.Std()),
 		Embedded: alerts.EmbeddedConfig{
 			StateDir: cfg.Global.StateDir,
 			Host:     n.Embedded.Host,
@@ -174,4 +177,14 @@ func alertsConfig(cfg *configs.Config) alerts.Config {
 		ac.URLs = append(ac.URLs, u.Reveal())
 	}
 	return ac
+}
+
+// unlimitedIfZero maps the config's "0 = unlimited" onto the publisher's
+// convention, where 0 selects its default and a negative value is
+// unlimited.
+func unlimitedIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
