@@ -13,6 +13,6 @@
 // StartForTest and TargetForTest wrap this for tests: they skip when no
 // binary exists (or fail when $ANYANOMALY_REQUIRE_REAL_OLLAMA=1), and
 // TargetForTest points the tests at a user's own server and real vision
-// model instead when $ANYANOMALY_REAL_OLLAMA_MODEL is set. See
+// model instead when $ANYANOMALY_TEST_MODEL is set. See
 // docs/real-ollama.md.
 package realollama

@@ -21,9 +21,9 @@ const RequireEnv = "ANYANOMALY_REQUIRE_REAL_OLLAMA"
 
 // ModelEnv names the environment variable that points the tier at an Ollama
 // the user runs (at $OLLAMA_HOST, default 127.0.0.1:11434) with a real
-// vision model, e.g. ANYANOMALY_REAL_OLLAMA_MODEL=qwen2.5vl:3b, instead of
+// vision model, e.g. ANYANOMALY_TEST_MODEL=qwen2.5vl:3b, instead of
 // starting the built binary with the tiny models.
-const ModelEnv = "ANYANOMALY_REAL_OLLAMA_MODEL"
+const ModelEnv = "ANYANOMALY_TEST_MODEL"
 
 // Target is the server a test of this tier talks to.
 type Target struct {
@@ -33,7 +33,7 @@ type Target struct {
 	URL *url.URL
 	// Client is an API client bound to URL.
 	Client *api.Client
-	// VisionModel reads images: VisionModel or $ANYANOMALY_REAL_OLLAMA_MODEL.
+	// VisionModel reads images: VisionModel or $ANYANOMALY_TEST_MODEL.
 	VisionModel string
 	// TextModel cannot read images; empty for an external server.
 	TextModel string
@@ -43,7 +43,7 @@ type Target struct {
 // the tests must not assume tiny-model facts or change server settings.
 func (tg Target) External() bool { return tg.Server == nil }
 
-// TargetForTest returns the external server named by $ANYANOMALY_REAL_OLLAMA_MODEL
+// TargetForTest returns the external server named by $ANYANOMALY_TEST_MODEL
 // and $OLLAMA_HOST when set, otherwise StartForTest(t, cfg).
 func TargetForTest(t testing.TB, cfg Config) Target {
 	t.Helper()
