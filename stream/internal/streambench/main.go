@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -49,7 +50,7 @@ func maxRSS() int64 {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: streambench suite|file|rtsp|cams ...")
+		fmt.Fprintln(os.Stderr, "usage: streambench suite|file|rtsp|cams|serve ...")
 		os.Exit(2)
 	}
 	var err error
@@ -60,6 +61,8 @@ func main() {
 		err = fileMode(os.Args[2:])
 	case "rtsp", "cams":
 		err = camsMode(os.Args[2:])
+	case "serve":
+		err = serveMode(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -81,6 +84,22 @@ func fileMode(args []string) error {
 		return err
 	}
 	return emit(measure{Frames: info.Frames, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()})
+}
+
+// serveMode serves a clip over RTSP until interrupted, printing its URL,
+// so that the client side (`streambench rtsp -url URL`) can be profiled on
+// its own.
+func serveMode(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	clip := fs.String("clip", "", "video file")
+	speed := fs.Float64("speed", 1, "replay pace multiplier")
+	loop := fs.Bool("loop", true, "loop the clip")
+	_ = fs.Parse(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, done := serve(ctx, *clip, *speed, *loop)
+	fmt.Println(srv.URL())
+	return <-done
 }
 
 // camsMode runs n cameras against url until frames are decoded per camera
