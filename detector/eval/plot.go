@@ -11,11 +11,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
-
 	"github.com/anyanomaly/anyanomaly/detector/eval/metrics"
+	"github.com/anyanomaly/anyanomaly/detector/internal/plotdraw"
 )
 
 // Plot geometry and colours.
@@ -101,22 +98,22 @@ func drawPlot(title string, truth []bool, fused, frame []float64) *image.RGBA {
 		}
 	}
 	for _, v := range []float64{0.25, 0.5, 0.75} {
-		hline(img, x0, x1, yOf(v), plotGrid)
+		plotdraw.HLine(img, x0, x1, yOf(v), plotGrid)
 	}
 	curve(img, frame, xOf, yOf, plotFrame)
 	curve(img, fused, xOf, yOf, plotFused)
-	hline(img, x0, x1, y1, plotAxis)
-	vline(img, x0, y0, y1, plotAxis)
-	text(img, 4, yOf(1)+4, "1", plotText)
-	text(img, 4, yOf(0)+4, "0", plotText)
-	text(img, x0, plotH-6, "0", plotText)
+	plotdraw.HLine(img, x0, x1, y1, plotAxis)
+	plotdraw.VLine(img, x0, y0, y1, plotAxis)
+	plotdraw.Text(img, 4, yOf(1)+4, "1", plotText)
+	plotdraw.Text(img, 4, yOf(0)+4, "0", plotText)
+	plotdraw.Text(img, x0, plotH-6, "0", plotText)
 	end := fmt.Sprint(n)
-	text(img, x1-7*len(end), plotH-6, end, plotText)
-	text(img, x0+4, 14, title, plotText)
+	plotdraw.Text(img, x1-7*len(end), plotH-6, end, plotText)
+	plotdraw.Text(img, x0+4, 14, title, plotText)
 	lx := x1 - 250
 	for _, l := range plotLegend {
 		draw.Draw(img, image.Rect(lx, plotH-15, lx+14, plotH-7), image.NewUniform(l.c), image.Point{}, draw.Src)
-		text(img, lx+18, plotH-6, l.name, plotText)
+		plotdraw.Text(img, lx+18, plotH-6, l.name, plotText)
 		lx += 24 + 7*len(l.name)
 	}
 	return img
@@ -125,59 +122,6 @@ func drawPlot(title string, truth []bool, fused, frame []float64) *image.RGBA {
 // curve draws a polyline through (xOf(i), yOf(v[i])), one vertex per frame.
 func curve(img *image.RGBA, v []float64, xOf func(int) int, yOf func(float64) int, c color.RGBA) {
 	for i := 1; i < len(v); i++ {
-		line(img, xOf(i-1), yOf(v[i-1]), xOf(i), yOf(v[i]), c)
+		plotdraw.Line(img, xOf(i-1), yOf(v[i-1]), xOf(i), yOf(v[i]), c, true)
 	}
-}
-
-func text(img *image.RGBA, x, y int, s string, c color.Color) {
-	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
-}
-
-func hline(img *image.RGBA, x0, x1, y int, c color.RGBA) {
-	for x := x0; x <= x1; x++ {
-		img.SetRGBA(x, y, c)
-	}
-}
-
-func vline(img *image.RGBA, x, y0, y1 int, c color.RGBA) {
-	for y := y0; y <= y1; y++ {
-		img.SetRGBA(x, y, c)
-	}
-}
-
-// line is Bresenham's, two pixels thick so the curve reads at a glance.
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA) {
-	dx, dy := abs(x1-x0), -abs(y1-y0)
-	sx, sy := 1, 1
-	if x0 > x1 {
-		sx = -1
-	}
-	if y0 > y1 {
-		sy = -1
-	}
-	e := dx + dy
-	for {
-		img.SetRGBA(x0, y0, c)
-		img.SetRGBA(x0, y0+1, c)
-		if x0 == x1 && y0 == y1 {
-			return
-		}
-		e2 := 2 * e
-		if e2 >= dy {
-			e += dy
-			x0 += sx
-		}
-		if e2 <= dx {
-			e += dx
-			y0 += sy
-		}
-	}
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }

@@ -8,9 +8,7 @@ import (
 	"image/png"
 	"io"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
+	"github.com/anyanomaly/anyanomaly/detector/internal/plotdraw"
 )
 
 // Plot geometry and colours.
@@ -47,18 +45,18 @@ func (r *Result) WritePlot(w io.Writer) error {
 	yOf := func(v float64) int { return marginT + plotAreaH - int(v*float64(plotAreaH)+0.5) }
 	for k := 0; k <= 4; k++ {
 		v := float64(k) / 4
-		hline(img, marginL, marginL+plotAreaW, yOf(v), colGrid)
-		label(img, 8, yOf(v)+4, fmt.Sprintf("%.2f", v), colAxis)
+		plotdraw.HLine(img, marginL, marginL+plotAreaW, yOf(v), colGrid)
+		plotdraw.Text(img, 8, yOf(v)+4, fmt.Sprintf("%.2f", v), colAxis)
 	}
 	for k := 0; k <= 8 && n > 1; k++ {
 		i := float64(k) * float64(n-1) / 8
 		x := xOf(i)
-		vline(img, x, marginT, marginT+plotAreaH, colGrid)
-		label(img, x-12, plotH-marginB+16, fmt.Sprintf("%d", int(i+0.5)), colAxis)
+		plotdraw.VLine(img, x, marginT, marginT+plotAreaH, colGrid)
+		plotdraw.Text(img, x-12, plotH-marginB+16, fmt.Sprintf("%d", int(i+0.5)), colAxis)
 	}
-	hline(img, marginL, marginL+plotAreaW, yOf(0), colAxis)
-	vline(img, marginL, marginT, marginT+plotAreaH, colAxis)
-	label(img, marginL+plotAreaW/2-20, plotH-6, "frame", colAxis)
+	plotdraw.HLine(img, marginL, marginL+plotAreaW, yOf(0), colAxis)
+	plotdraw.VLine(img, marginL, marginT, marginT+plotAreaH, colAxis)
+	plotdraw.Text(img, marginL+plotAreaW/2-20, plotH-6, "frame", colAxis)
 	series := []struct {
 		name  string
 		v     []float64
@@ -72,72 +70,14 @@ func (r *Result) WritePlot(w io.Writer) error {
 	}
 	for k, s := range series {
 		for i := 1; i < len(s.v); i++ {
-			line(img, xOf(float64(i-1)), yOf(s.v[i-1]), xOf(float64(i)), yOf(s.v[i]), s.c, s.thick)
+			plotdraw.Line(img, xOf(float64(i-1)), yOf(s.v[i-1]), xOf(float64(i)), yOf(s.v[i]), s.c, s.thick)
 		}
 		lx := legendX + k*legendStep
 		for d := 0; d < 20; d++ {
 			img.Set(lx+d, legendY-4, s.c)
 			img.Set(lx+d, legendY-3, s.c)
 		}
-		label(img, lx+24, legendY, s.name, colAxis)
+		plotdraw.Text(img, lx+24, legendY, s.name, colAxis)
 	}
 	return png.Encode(w, img)
-}
-
-func label(img *image.RGBA, x, y int, s string, c color.Color) {
-	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
-}
-
-func hline(img *image.RGBA, x0, x1, y int, c color.Color) {
-	for x := x0; x <= x1; x++ {
-		img.Set(x, y, c)
-	}
-}
-
-func vline(img *image.RGBA, x, y0, y1 int, c color.Color) {
-	for y := y0; y <= y1; y++ {
-		img.Set(x, y, c)
-	}
-}
-
-// line draws a Bresenham line, two pixels thick when thick is set.
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.Color, thick bool) {
-	dx, dy := abs(x1-x0), -abs(y1-y0)
-	sx, sy := sign(x1-x0), sign(y1-y0)
-	e := dx + dy
-	for {
-		img.Set(x0, y0, c)
-		if thick {
-			img.Set(x0, y0+1, c)
-			img.Set(x0+1, y0, c)
-		}
-		if x0 == x1 && y0 == y1 {
-			return
-		}
-		if e2 := 2 * e; e2 >= dy {
-			e += dy
-			x0 += sx
-		} else {
-			e += dx
-			y0 += sy
-		}
-	}
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
-func sign(v int) int {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
 }
