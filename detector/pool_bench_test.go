@@ -20,7 +20,7 @@ const (
 )
 
 func benchPool(b *testing.B, queue int, onScore func(detector.SegmentScore)) (*detector.Pool, *ollamatest.Server, func()) {
-	srv := ollamatest.New(ollamatest.Options{Latency: benchLatency, Concurrency: benchConcurrency})
+	srv := ollamatest.New(ollamatest.Options{Latency: benchLatency, Concurrency: benchConcurrency, StrictQueue: true}) // a call beyond C is answered 503, not queued
 	p, err := detector.NewPool(detector.PoolConfig{
 		Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel, Concurrency: benchConcurrency}},
 		QueueSize: queue,

@@ -50,25 +50,42 @@ const BusyMessage = "server busy, please try again.  maximum pending requests ex
 // DefaultModel is the vision model served when Options.Models is empty.
 const DefaultModel = "llava:latest"
 
+// DefaultQueue is OLLAMA_MAX_QUEUE's default in v0.6.5, the intake bound
+// when Options.Queue is 0.
+const DefaultQueue = 512
+
+// DefaultIntake is the scheduler's time per request when Options.Intake is
+// 0. It stands in for v0.6.5's health check of the loaded runner; a few
+// milliseconds make a simultaneous burst overflow a small queue, as it does
+// on the real server, while requests arriving further apart never do.
+const DefaultIntake = 2 * time.Millisecond
+
 // Options configure a Server.
 type Options struct {
 	// Latency is how long each chat request takes to answer.
 	Latency time.Duration
-	// Concurrency is how many chat requests are served at once (0 =
-	// unlimited). Further requests wait in a queue of Queue places; beyond
-	// that they get 503 with BusyMessage.
+	// Concurrency is how many chat requests are answered at once, like
+	// OLLAMA_NUM_PARALLEL (0 = unlimited: nothing waits, nothing is
+	// refused, Queue and Intake are ignored). Beyond it, requests queue as
+	// in Ollama v0.6.5 (docs/real-ollama.md): they wait in an intake of
+	// Queue places until a single scheduler takes them, one at a time, for
+	// Intake each; a scheduled request then waits without bound for a
+	// slot. Only a burst that outruns the scheduler gets 503 with
+	// BusyMessage; requests arriving spaced out all wait and are answered.
 	Concurrency int
-	// Queue is the number of requests that may wait for a slot.
+	// Queue is OLLAMA_MAX_QUEUE: how many requests may wait to be scheduled
+	// (0 = DefaultQueue). With StrictQueue it is instead how many may wait
+	// for a slot (0 = none).
 	Queue int
-	// Intake, when > 0, switches to Ollama v0.6.5's real queueing (see
-	// docs/real-ollama.md): Queue (OLLAMA_MAX_QUEUE) bounds only the
-	// requests waiting to be scheduled, the scheduler takes them one at a
-	// time for Intake each, and a scheduled request waits without bound
-	// for one of the Concurrency (OLLAMA_NUM_PARALLEL) slots. Only bursts
-	// then get 503; Queue 0 means Ollama's default, 512. Zero Intake keeps
-	// the simpler model above, where Concurrency+Queue bound the requests
-	// in the server.
+	// Intake is how long the scheduler spends on each request (0 =
+	// DefaultIntake). Ignored with StrictQueue.
 	Intake time.Duration
+	// StrictQueue is a deliberate departure from Ollama, only for tests
+	// that inject busy answers: Concurrency+Queue bound the requests in
+	// the server and every request beyond them gets 503 at once, so a
+	// second concurrent request at Concurrency 1 is refused — which a real
+	// server with its model loaded never does.
+	StrictQueue bool
 	// Models maps model names to capabilities (default: DefaultModel with
 	// completion and vision). A name without a tag also matches ":latest".
 	// The pseudo-capability "projector" makes a LLaVA-style model as Ollama
@@ -92,6 +109,11 @@ type Stats struct {
 	ByModel map[string]int
 	// Busy counts chat requests refused with 503.
 	Busy int
+	// Pending is the number of requests waiting to be scheduled,
+	// Scheduling 1 while the scheduler is busy with one, and Waiting the
+	// number scheduled and waiting for a slot. With StrictQueue, requests
+	// wait for a slot directly: Pending and Scheduling stay 0.
+	Pending, Scheduling, Waiting int
 	// InFlight is the number of chat requests being served; MaxInFlight its
 	// peak.
 	InFlight, MaxInFlight int
@@ -104,8 +126,8 @@ type Server struct {
 	opts  Options
 	ts    *httptest.Server
 	slots chan struct{}
-	queue chan struct{}
-	sched chan struct{} // the scheduler, busy with one request (Intake mode)
+	queue chan struct{} // requests waiting to be scheduled; with StrictQueue, all requests in the server
+	sched chan struct{} // the scheduler, busy with one request (nil with StrictQueue)
 	done  chan struct{}
 	close sync.Once
 
@@ -135,17 +157,20 @@ func New(opts Options) *Server {
 		faultCount: opts.FaultCount,
 	}
 	switch {
-	case opts.Intake > 0:
-		if opts.Queue <= 0 {
-			opts.Queue = 512 // OLLAMA_MAX_QUEUE's default
-		}
-		s.opts.Queue = opts.Queue
-		s.slots = make(chan struct{}, max(opts.Concurrency, 1))
-		s.queue = make(chan struct{}, opts.Queue)
-		s.sched = make(chan struct{}, 1)
-	case opts.Concurrency > 0:
+	case opts.Concurrency <= 0:
+	case opts.StrictQueue:
 		s.slots = make(chan struct{}, opts.Concurrency)
-		s.queue = make(chan struct{}, opts.Concurrency+opts.Queue)
+		s.queue = make(chan struct{}, opts.Concurrency+max(opts.Queue, 0))
+	default:
+		if opts.Queue <= 0 {
+			s.opts.Queue = DefaultQueue
+		}
+		if opts.Intake <= 0 {
+			s.opts.Intake = DefaultIntake
+		}
+		s.slots = make(chan struct{}, opts.Concurrency)
+		s.queue = make(chan struct{}, s.opts.Queue)
+		s.sched = make(chan struct{}, 1)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.root)
@@ -360,70 +385,87 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, &req, content)
 }
 
-// acquire takes a serving slot, waiting in the bounded queue; it answers 503
+// acquire takes a serving slot, queueing as configured; it answers 503
 // itself when the queue is full.
 func (s *Server) acquire(w http.ResponseWriter, r *http.Request) bool {
-	if s.slots != nil {
-		select {
-		case s.queue <- struct{}{}:
-		default:
-			s.mu.Lock()
-			s.stats.Busy++
-			s.mu.Unlock()
-			writeJSON(w, http.StatusServiceUnavailable, errorBody(BusyMessage))
-			return false
-		}
-		if s.sched != nil && !s.schedule(r) {
-			return false
-		}
-		select {
-		case s.slots <- struct{}{}:
-		case <-r.Context().Done():
-			s.leaveQueue()
-			return false
-		case <-s.done:
-			s.leaveQueue()
-			return false
-		}
+	if s.slots == nil {
+		s.add(&s.stats.InFlight, 1)
+		return true
 	}
-	s.mu.Lock()
-	s.stats.InFlight++
-	s.stats.MaxInFlight = max(s.stats.MaxInFlight, s.stats.InFlight)
-	s.mu.Unlock()
-	return true
+	select {
+	case s.queue <- struct{}{}:
+	default:
+		s.add(&s.stats.Busy, 1)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody(BusyMessage))
+		return false
+	}
+	if s.sched != nil && !s.schedule(r) {
+		return false
+	}
+	s.add(&s.stats.Waiting, 1)
+	select {
+	case s.slots <- struct{}{}:
+		s.mu.Lock()
+		s.stats.Waiting--
+		s.stats.InFlight++
+		s.stats.MaxInFlight = max(s.stats.MaxInFlight, s.stats.InFlight)
+		s.mu.Unlock()
+		return true
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+	s.add(&s.stats.Waiting, -1)
+	s.leaveQueue()
+	return false
 }
 
 func (s *Server) release() {
-	s.mu.Lock()
-	s.stats.InFlight--
-	s.mu.Unlock()
+	s.add(&s.stats.InFlight, -1)
 	if s.slots != nil {
 		<-s.slots
 		s.leaveQueue()
 	}
 }
 
-// schedule passes a queued request through the single scheduler (Intake
-// mode): it leaves the queue when the scheduler takes it, as a request
-// leaves Ollama's pending channel, and holds the scheduler for Intake.
+// add changes one counter; InFlight also moves its peak.
+func (s *Server) add(counter *int, d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*counter += d
+	s.stats.MaxInFlight = max(s.stats.MaxInFlight, s.stats.InFlight)
+}
+
+// schedule passes a queued request through the single scheduler: the
+// request leaves the queue when the scheduler takes it, as one leaves
+// Ollama's pending channel, and holds the scheduler for Intake.
 func (s *Server) schedule(r *http.Request) bool {
+	s.add(&s.stats.Pending, 1)
 	select {
 	case s.sched <- struct{}{}:
 	case <-r.Context().Done():
 		<-s.queue
+		s.add(&s.stats.Pending, -1)
 		return false
 	case <-s.done:
 		<-s.queue
+		s.add(&s.stats.Pending, -1)
 		return false
 	}
+	// The place is free before the counters say so, so that a test that
+	// sees Pending 0 can count on it.
 	<-s.queue
+	s.mu.Lock()
+	s.stats.Pending--
+	s.stats.Scheduling++
+	s.mu.Unlock()
 	ok := s.wait(r, s.opts.Intake)
+	s.add(&s.stats.Scheduling, -1)
 	<-s.sched
 	return ok
 }
 
-// leaveQueue frees the request's queue place, unless the scheduler freed
-// it already (Intake mode).
+// leaveQueue frees the request's place in the server (StrictQueue); in
+// Ollama's model the scheduler freed its intake place already.
 func (s *Server) leaveQueue() {
 	if s.sched == nil {
 		<-s.queue

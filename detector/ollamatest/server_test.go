@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -119,31 +122,136 @@ func TestProtocolEndpoints(t *testing.T) {
 	}
 }
 
-// TestBusyAnswer checks the 503 body against Ollama's wording.
-func TestBusyAnswer(t *testing.T) {
-	srv := ollamatest.New(ollamatest.Options{Concurrency: 1, Fault: ollamatest.FaultHang})
-	defer srv.Close()
-	body := `{"model":"llava","stream":false,"messages":[{"role":"user","content":"x"}]}`
-	go func() {
-		resp, err := http.Post(srv.URL()+"/api/chat", "application/json", strings.NewReader(body))
-		if err == nil {
-			resp.Body.Close()
-		}
-	}()
+// chatReply is what the queue tests look at in a reply.
+type chatReply struct {
+	status      int
+	contentType string
+	body        string
+	err         error
+}
+
+// postChat sends a small chat request.
+func postChat(ctx context.Context, base string, stream bool) chatReply {
+	body := fmt.Sprintf(`{"model":"llava","stream":%v,"messages":[{"role":"user","content":"x"}]}`, stream)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/chat", strings.NewReader(body))
+	if err != nil {
+		return chatReply{err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return chatReply{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return chatReply{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: string(b), err: err}
+}
+
+// waitFor polls the server's counters until cond holds.
+func waitFor(t *testing.T, srv *ollamatest.Server, what string, cond func(ollamatest.Stats) bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for srv.Stats().InFlight == 0 {
+	for !cond(srv.Stats()) {
 		if time.Now().After(deadline) {
-			t.Fatal("first request never arrived")
+			t.Fatalf("timed out waiting until %s: %+v", what, srv.Stats())
 		}
 		time.Sleep(time.Millisecond)
 	}
-	resp, err := http.Post(srv.URL()+"/api/chat", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+}
+
+// busyBody is the exact reply of Ollama v0.6.5 to a request its full
+// queue refuses.
+const busyBody = `{"error":"server busy, please try again.  maximum pending requests exceeded"}` + "\n"
+
+// TestQueueLikeOllama checks the default queueing against what Ollama
+// v0.6.5 does (docs/real-ollama.md): Queue bounds only the requests
+// waiting for the scheduler; scheduled requests wait for a slot without
+// bound.
+func TestQueueLikeOllama(t *testing.T) {
+	t.Run("spaced arrivals all wait for the slot", func(t *testing.T) {
+		// The first request hangs in the only slot; four more, each sent
+		// once the one before is scheduled, exceed Concurrency+Queue = 2
+		// and must still all wait, then be answered.
+		srv := ollamatest.New(ollamatest.Options{Concurrency: 1, Queue: 1, Fault: ollamatest.FaultHang, FaultCount: 1})
+		defer srv.Close()
+		ctx, release := context.WithCancel(context.Background())
+		defer release()
+		var wg sync.WaitGroup
+		wg.Go(func() { postChat(ctx, srv.URL(), false) })
+		waitFor(t, srv, "the first request holds the slot", func(s ollamatest.Stats) bool { return s.InFlight == 1 })
+		const n = 4
+		replies := make([]chatReply, n)
+		for i := range n {
+			wg.Go(func() { replies[i] = postChat(context.Background(), srv.URL(), false) })
+			waitFor(t, srv, fmt.Sprintf("%d requests wait for the slot", i+1), func(s ollamatest.Stats) bool { return s.Waiting == i+1 })
+		}
+		release()
+		wg.Wait()
+		for i, r := range replies {
+			if r.err != nil || r.status != http.StatusOK {
+				t.Errorf("request %d: HTTP %d %q %v", i+2, r.status, r.body, r.err)
+			}
+		}
+		if st := srv.Stats(); st.Busy != 0 || st.MaxInFlight != 1 {
+			t.Errorf("busy %d, max in flight %d; want 0 and 1", st.Busy, st.MaxInFlight)
+		}
+	})
+
+	t.Run("a burst outrunning the scheduler gets 503", func(t *testing.T) {
+		// The scheduler is busy with the first request (a long intake),
+		// the second fills the one intake place, so the third is refused
+		// with Ollama's exact reply, streamed or not.
+		srv := ollamatest.New(ollamatest.Options{Concurrency: 1, Queue: 1, Intake: time.Hour})
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer srv.Close()
+		wg.Go(func() { postChat(context.Background(), srv.URL(), false) })
+		waitFor(t, srv, "the scheduler takes the first request", func(s ollamatest.Stats) bool { return s.Scheduling == 1 })
+		wg.Go(func() { postChat(context.Background(), srv.URL(), false) })
+		waitFor(t, srv, "the second request waits to be scheduled", func(s ollamatest.Stats) bool { return s.Pending == 1 })
+		for _, stream := range []bool{false, true} {
+			r := postChat(context.Background(), srv.URL(), stream)
+			if r.err != nil || r.status != http.StatusServiceUnavailable || r.body != busyBody || r.contentType != "application/json; charset=utf-8" {
+				t.Errorf("stream %v: HTTP %d %q %q %v; want 503 %q", stream, r.status, r.contentType, r.body, r.err, busyBody)
+			}
+		}
+		if n := srv.Stats().Busy; n != 2 {
+			t.Errorf("busy %d, want 2", n)
+		}
+	})
+
+	t.Run("the default queue is Ollama's 512", func(t *testing.T) {
+		srv := ollamatest.New(ollamatest.Options{Concurrency: 1, Latency: time.Millisecond})
+		defer srv.Close()
+		const n = 20
+		replies := make([]chatReply, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { replies[i] = postChat(context.Background(), srv.URL(), false) })
+		}
+		wg.Wait()
+		for i, r := range replies {
+			if r.err != nil || r.status != http.StatusOK {
+				t.Errorf("request %d of a burst of %d: HTTP %d %q %v", i, n, r.status, r.body, r.err)
+			}
+		}
+	})
+}
+
+// TestBusyAnswer checks StrictQueue, the opt-in departure from Ollama
+// that refuses a second concurrent request at once, and its 503 body.
+func TestBusyAnswer(t *testing.T) {
+	srv := ollamatest.New(ollamatest.Options{Concurrency: 1, StrictQueue: true, Fault: ollamatest.FaultHang})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer srv.Close()
+	wg.Go(func() { postChat(context.Background(), srv.URL(), false) })
+	waitFor(t, srv, "the first request holds the slot", func(s ollamatest.Stats) bool { return s.InFlight == 1 })
+	r := postChat(context.Background(), srv.URL(), false)
+	if r.err != nil || r.status != http.StatusServiceUnavailable || r.body != busyBody {
+		t.Fatalf("HTTP %d %q %v; want 503 %q", r.status, r.body, r.err, busyBody)
 	}
-	defer resp.Body.Close()
-	var e struct{ Error string }
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != 503 || e.Error != ollamatest.BusyMessage {
-		t.Fatalf("status %d body %+v %v", resp.StatusCode, e, err)
+	if st := srv.Stats(); st.Busy != 1 || st.Pending != 0 || st.Scheduling != 0 {
+		t.Errorf("stats %+v", st)
 	}
 }

@@ -237,9 +237,11 @@ func TestConnectionRefused(t *testing.T) {
 	}
 }
 
+// TestBusyIsRetried needs 503s on demand: StrictQueue refuses the calls
+// beyond the one slot at once, where Ollama itself would queue them.
 func TestBusyIsRetried(t *testing.T) {
 	checkNoLeak(t)
-	srv := ollamatest.New(ollamatest.Options{Concurrency: 1, Latency: 50 * time.Millisecond})
+	srv := ollamatest.New(ollamatest.Options{Concurrency: 1, StrictQueue: true, Latency: 50 * time.Millisecond})
 	defer srv.Close()
 	c := newClient(t, srv.URL(), nil)
 	errs := make(chan error, 3)
