@@ -8,6 +8,11 @@
 // (R>150, G<100, B<100), the colour of the anomaly object in the scenes of
 // stream/streamtest, so that the position context (which darkens irrelevant
 // areas) and the temporal context (which enlarges a crop) change its answers
-// measurably. Latency, a concurrency limit that answers 503 like Ollama's
-// full queue, and injected faults are configurable.
+// measurably. Latency, injected faults and Ollama v0.6.5's queueing are
+// configurable: Concurrency slots (OLLAMA_NUM_PARALLEL) and an intake of
+// Queue places (OLLAMA_MAX_QUEUE) in front of a one-at-a-time scheduler, so
+// that, as on the real server, only bursts get 503 and requests arriving
+// spaced out wait for a slot however many there are. StrictQueue departs
+// from Ollama on purpose, refusing everything beyond Concurrency+Queue at
+// once, for tests that need busy answers on demand.
 package ollamatest

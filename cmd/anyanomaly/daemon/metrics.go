@@ -106,7 +106,7 @@ var (
 
 	ep = []string{"endpoint", "model"}
 
-	descLVLMCalls     = desc("anyanomaly_lvlm_calls_total", "Completed LVLM calls.", ep...)
+	descLVLMCalls     = desc("anyanomaly_lvlm_calls_total", "LVLM chat requests sent, retries included.", ep...)
 	descLVLMErrors    = desc("anyanomaly_lvlm_errors_total", "Failed LVLM calls.", ep...)
 	descLVLMParse     = desc("anyanomaly_lvlm_parse_failures_total", "LVLM answers without a usable score.", ep...)
 	descLVLMInFlight  = desc("anyanomaly_lvlm_in_flight", "LVLM calls in progress.", ep...)
