@@ -23,8 +23,9 @@ type GateConfig struct {
 	// Cells is the grid's side (default 4).
 	Cells int `json:"cells" yaml:"cells"`
 	// Refresh is the longest time a (camera, rule) goes unasked, so static
-	// anomalies (a parked car) are still seen (default 60s). Times are the
-	// segments' own (wall clock, or PTS when a segment has none).
+	// anomalies (a parked car) are still seen (default 60s; negative: never
+	// forced). Times are the segments' own (wall clock, or PTS when a
+	// segment has none).
 	Refresh time.Duration `json:"refresh" yaml:"refresh"`
 }
 
@@ -35,7 +36,7 @@ func (c GateConfig) withDefaults() GateConfig {
 	if c.Cells <= 0 {
 		c.Cells = 4
 	}
-	if c.Refresh <= 0 {
+	if c.Refresh == 0 {
 		c.Refresh = time.Minute
 	}
 	return c
@@ -44,13 +45,23 @@ func (c GateConfig) withDefaults() GateConfig {
 // Gate decides per (camera, rule) whether a segment may skip the LVLM: it
 // may when its motion level is under the threshold, no event is open (the
 // rule's last score was under its threshold) and the last question is more
-// recent than the refresh interval. Its state is keyed by camera and rule id
-// only, so it survives a rule's threshold or text changes.
+// recent than the refresh interval. Each camera may have its own
+// configuration (SetCamera); the others use the gate-wide one. Every
+// method is safe for concurrent use, and configurations may change while
+// segments are being decided: a decision uses the camera's configuration
+// of that moment.
+//
+// Its state is keyed by camera and rule id only and is independent of the
+// configuration (when a pair was last asked, whether its event is open;
+// it is recorded even while the gate is off), so it survives a rule's
+// threshold or text changes and a camera's gate being reconfigured,
+// turned off or on.
 type Gate struct {
-	cfg    GateConfig
 	motion *relevance.Motion
 
 	mu    sync.Mutex
+	cfg   GateConfig            // for cameras without their own
+	cams  map[string]GateConfig // per camera, with defaults applied
 	state map[gateKey]gateState
 }
 
@@ -61,23 +72,70 @@ type gateState struct {
 	open      bool
 }
 
-// NewGate returns a gate; zero fields of cfg take their defaults.
+// NewGate returns a gate whose configuration for every camera is cfg; zero
+// fields of cfg take their defaults.
 func NewGate(cfg GateConfig) *Gate {
-	return &Gate{cfg: cfg.withDefaults(), motion: relevance.NewMotion(relevance.MotionConfig{}), state: map[gateKey]gateState{}}
+	return &Gate{cfg: cfg.withDefaults(), motion: relevance.NewMotion(relevance.MotionConfig{}),
+		cams: map[string]GateConfig{}, state: map[gateKey]gateState{}}
 }
 
-// Config is the gate's effective configuration.
-func (g *Gate) Config() GateConfig { return g.cfg }
+// Config is the gate-wide effective configuration, used for cameras
+// without their own.
+func (g *Gate) Config() GateConfig {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cfg
+}
 
-// MotionLevel measures seg's motion (see GateConfig.Threshold).
+// SetConfig replaces the gate-wide configuration (zero fields take their
+// defaults); cameras with their own keep it.
+func (g *Gate) SetConfig(cfg GateConfig) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cfg = cfg.withDefaults()
+}
+
+// SetCamera gives camera its own configuration (zero fields take their
+// defaults), from its next decision on. The camera's state is kept.
+func (g *Gate) SetCamera(camera string, cfg GateConfig) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cams[camera] = cfg.withDefaults()
+}
+
+// RemoveCamera drops camera's own configuration: it falls back to the
+// gate-wide one. Its state is kept (Forget drops a pair's).
+func (g *Gate) RemoveCamera(camera string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.cams, camera)
+}
+
+// CameraConfig is the effective configuration of camera: its own, or the
+// gate-wide one.
+func (g *Gate) CameraConfig(camera string) GateConfig {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cameraConfigLocked(camera)
+}
+
+func (g *Gate) cameraConfigLocked(camera string) GateConfig {
+	if c, ok := g.cams[camera]; ok {
+		return c
+	}
+	return g.cfg
+}
+
+// MotionLevel measures seg's motion (see GateConfig.Threshold) on the grid
+// of seg's camera.
 func (g *Gate) MotionLevel(seg *segment.Segment) (float64, error) {
+	n := g.CameraConfig(seg.CameraID).Cells
 	rs, err := g.motion.Prepare(seg.Images(), "")
 	if err != nil {
 		return 0, fmt.Errorf("motion gate: %w", err)
 	}
 	defer relevance.Release(rs)
 	const size = 240
-	n := g.cfg.Cells
 	level := 0.0
 	for i := range seg.Frames {
 		for cy := range n {
@@ -102,18 +160,17 @@ func segmentTime(seg *segment.Segment) time.Time {
 }
 
 // Skip reports whether seg may skip the LVLM for the rule, given its motion
-// level. A pair never asked before is always asked.
+// level, under camera's current configuration. A pair never asked before
+// is always asked.
 func (g *Gate) Skip(camera, rule string, seg *segment.Segment, level float64) bool {
-	if !g.cfg.Enabled || level >= g.cfg.Threshold {
-		return false
-	}
 	g.mu.Lock()
+	cfg := g.cameraConfigLocked(camera)
 	st, ok := g.state[gateKey{camera, rule}]
 	g.mu.Unlock()
-	if !ok || st.open {
+	if !cfg.Enabled || level >= cfg.Threshold || !ok || st.open {
 		return false
 	}
-	return segmentTime(seg).Sub(st.lastAsked) < g.cfg.Refresh
+	return cfg.Refresh < 0 || segmentTime(seg).Sub(st.lastAsked) < cfg.Refresh
 }
 
 // Observe records that seg was asked about for the rule and what it scored.

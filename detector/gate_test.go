@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,4 +135,171 @@ func BenchmarkMotionGate(b *testing.B) {
 	b.ReportMetric(float64(ungatedCalls), "ungated_calls")
 	b.ReportMetric(100*(1-float64(gatedCalls)/float64(ungatedCalls)), "%_saved")
 	b.ReportMetric(anomalyScore, "anomaly_score")
+}
+
+// quietSegment is a segment of camera starting at start, for decisions
+// made with a given motion level (its pixels do not matter to Skip).
+func quietSegment(camera string, start time.Time) *segment.Segment {
+	return &segment.Segment{CameraID: camera, Frames: []segment.Frame{{CameraID: camera, Wall: start}}}
+}
+
+// TestGatePerCamera: cameras with their own configurations gate the same
+// motion level differently, and cameras without one use the gate-wide
+// configuration.
+func TestGatePerCamera(t *testing.T) {
+	g := detector.NewGate(detector.GateConfig{Enabled: false})
+	g.SetCamera("lenient", detector.GateConfig{Enabled: true, Threshold: 10, Refresh: -1})
+	g.SetCamera("strict", detector.GateConfig{Enabled: true, Threshold: 3})
+	g.SetCamera("off", detector.GateConfig{Enabled: false, Threshold: 10})
+	t0 := time.Unix(1000, 0)
+	for _, cam := range []string{"lenient", "strict", "off", "unset"} {
+		g.Observe(cam, "r", quietSegment(cam, t0), 0.1, 0.5)
+	}
+	for _, tc := range []struct {
+		camera string
+		level  float64
+		after  time.Duration
+		want   bool
+	}{
+		{"lenient", 5, time.Second, true},
+		{"lenient", 10, time.Second, false}, // at the threshold: motion
+		{"lenient", 5, time.Hour, true},     // negative refresh: never forced
+		{"strict", 5, time.Second, false},
+		{"strict", 2, time.Second, true},
+		{"strict", 2, time.Minute, false}, // default refresh, 60 s
+		{"off", 0, time.Second, false},
+		{"unset", 0, time.Second, false}, // the gate-wide configuration: off
+	} {
+		t.Run(fmt.Sprintf("%s/level=%g/after=%s", tc.camera, tc.level, tc.after), func(t *testing.T) {
+			if got := g.Skip(tc.camera, "r", quietSegment(tc.camera, t0.Add(tc.after)), tc.level); got != tc.want {
+				t.Errorf("Skip = %v, want %v (config %+v)", got, tc.want, g.CameraConfig(tc.camera))
+			}
+		})
+	}
+	if c := g.CameraConfig("strict"); c.Cells != 4 || c.Refresh != time.Minute || c.Threshold != 3 {
+		t.Errorf("strict camera's effective config = %+v, want defaults for zero fields", c)
+	}
+}
+
+// TestGateReconfigure: SetCamera, RemoveCamera and SetConfig change the
+// next decisions of a camera without losing its state (when each rule was
+// last asked and whether its event is open).
+func TestGateReconfigure(t *testing.T) {
+	g := detector.NewGate(detector.GateConfig{Enabled: true, Threshold: 6, Refresh: time.Hour})
+	t0 := time.Unix(1000, 0)
+	g.Observe("cam", "quiet", quietSegment("cam", t0), 0.1, 0.5)
+	g.Observe("cam", "open", quietSegment("cam", t0), 0.9, 0.5)
+	seg := quietSegment("cam", t0.Add(time.Second))
+	skip := func(rule string, level float64) bool { return g.Skip("cam", rule, seg, level) }
+
+	if !skip("quiet", 4) || skip("open", 4) {
+		t.Fatal("gate-wide config: quiet rule not gated, or an open event gated")
+	}
+	g.SetCamera("cam", detector.GateConfig{Enabled: false})
+	if skip("quiet", 4) {
+		t.Fatal("gated after the camera's gate was turned off")
+	}
+	g.SetCamera("cam", detector.GateConfig{Enabled: true, Threshold: 3, Refresh: time.Hour})
+	if skip("quiet", 4) || !skip("quiet", 2) {
+		t.Fatal("the camera's new threshold is not applied")
+	}
+	if skip("open", 2) {
+		t.Fatal("the open event was lost across reconfiguration")
+	}
+	g.RemoveCamera("cam")
+	if !skip("quiet", 4) {
+		t.Fatal("after RemoveCamera the gate-wide threshold (6) is not applied")
+	}
+	g.SetConfig(detector.GateConfig{Enabled: false})
+	if skip("quiet", 4) {
+		t.Fatal("the new gate-wide configuration is not applied")
+	}
+	g.Forget("cam", "quiet")
+	g.SetConfig(detector.GateConfig{Enabled: true})
+	if skip("quiet", 0) {
+		t.Fatal("a forgotten pair was gated: a pair never asked must be asked")
+	}
+}
+
+// TestGateConcurrent reconfigures cameras while others decide and observe
+// (run with -race).
+func TestGateConcurrent(t *testing.T) {
+	g := detector.NewGate(detector.GateConfig{Enabled: true})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cam := fmt.Sprint("cam", w%2)
+			for i := range 200 {
+				seg := quietSegment(cam, time.Unix(int64(i), 0))
+				switch i % 4 {
+				case 0:
+					g.SetCamera(cam, detector.GateConfig{Enabled: i%8 == 0, Threshold: float64(i % 10)})
+				case 1:
+					g.RemoveCamera(cam)
+				case 2:
+					g.Observe(cam, "r", seg, 0.1, 0.5)
+				default:
+					g.Skip(cam, "r", seg, 1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestPoolGatePerCamera runs two cameras' static segments through a pool
+// whose gate-wide gate is off: only the camera given its own gate is
+// gated; turning the other camera's gate on while it runs gates it from
+// its next segment (its state was kept while its gate was off), and
+// removing a camera's own configuration makes it fall back.
+func TestPoolGatePerCamera(t *testing.T) {
+	noLeak(t)
+	srv := ollamatest.New(ollamatest.Options{})
+	defer srv.Close()
+	var got collector
+	p, err := detector.NewPool(detector.PoolConfig{
+		Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel}},
+		QueueSize: 100,
+		Gate:      detector.GateConfig{Enabled: false},
+	}, detector.PoolDeps{OnScore: got.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPool(t, p)
+	p.Gate().SetCamera("gated", detector.GateConfig{Enabled: true, Refresh: time.Hour})
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	seq := uint64(0)
+	// phase submits n static segments per camera, in order, and returns
+	// each camera's gated count.
+	phase := func(n int) map[string]int {
+		from := got.len()
+		for range n {
+			for _, cam := range []string{"gated", "open"} {
+				p.Submit(makeSegment(cam, seq, false, start), []detector.Rule{redRule})
+				want := got.len() + 1
+				waitFor(t, "score", func() bool { return got.len() == want })
+			}
+			seq++
+		}
+		gated := map[string]int{}
+		for _, s := range got.all()[from:] {
+			if s.Gated {
+				gated[s.CameraID]++
+			}
+		}
+		return gated
+	}
+	if g := phase(3); g["gated"] != 2 || g["open"] != 0 {
+		t.Fatalf("own gate only: gated %v, want gated:2 (all but the first) open:0", g)
+	}
+	p.Gate().SetCamera("open", detector.GateConfig{Enabled: true, Refresh: time.Hour})
+	if g := phase(3); g["gated"] != 3 || g["open"] != 3 {
+		t.Fatalf("after SetCamera(open): gated %v, want 3 each", g)
+	}
+	p.Gate().RemoveCamera("gated")
+	if g := phase(2); g["gated"] != 0 || g["open"] != 2 {
+		t.Fatalf("after RemoveCamera(gated): gated %v, want gated:0 (gate-wide: off) open:2", g)
+	}
 }

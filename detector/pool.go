@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -44,7 +45,8 @@ type PoolConfig struct {
 	// (default 32). Beyond it the oldest segment of the camera with the
 	// longest queue is dropped.
 	QueueSize int
-	// Gate is the motion gate.
+	// Gate is the motion gate's configuration for every camera that has
+	// none of its own (see Gate.SetCamera).
 	Gate GateConfig
 	// Scorer configures the context images.
 	Scorer ScorerConfig
@@ -111,7 +113,7 @@ const prefetch = 1
 // preparedJob is a job whose CPU work is done.
 type preparedJob struct {
 	*job
-	level float64
+	level float64     // +Inf when not measured (the gate was off): never gated
 	err   error       // motion level failed: the whole job fails
 	preps []*prepared // per rule; nil when deferred (likely gated) or failed
 	errs  []error     // per rule preparation errors
@@ -214,7 +216,8 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 	return p, nil
 }
 
-// Gate is the pool's motion gate (for its configuration and for Forget).
+// Gate is the pool's motion gate: set a camera's own configuration at any
+// time (SetCamera, RemoveCamera), or Forget a removed rule's state.
 func (p *Pool) Gate() *Gate { return p.gate }
 
 // Ready checks every endpoint: reachable, model present, vision capable.
@@ -432,8 +435,10 @@ func (p *Pool) prepareLoop(ctx context.Context, e *endpoint) {
 // decided by the caller, in order, once the previous segment's score is
 // known; its images are built then if needed.
 func (p *Pool) prepareJob(e *endpoint, j *job) *preparedJob {
-	pj := &preparedJob{job: j, preps: make([]*prepared, len(j.rules)), errs: make([]error, len(j.rules))}
-	gate := p.gate.cfg
+	pj := &preparedJob{job: j, level: math.Inf(1), preps: make([]*prepared, len(j.rules)), errs: make([]error, len(j.rules))}
+	// The camera's gate may be reconfigured before the caller decides; a
+	// level left unmeasured only means the segment is asked about.
+	gate := p.gate.CameraConfig(j.seg.CameraID)
 	if gate.Enabled {
 		if pj.level, pj.err = p.gate.MotionLevel(j.seg); pj.err != nil {
 			return pj
