@@ -33,9 +33,10 @@ func cameraConfig(c *configs.Camera) stream.CameraConfig {
 	}
 }
 
-// poolConfig is the detector pool's configuration. The pool has one
-// motion gate for all cameras; it takes the defaults' gate settings (a
-// camera's own motion_gate is not applied per camera yet).
+// poolConfig is the detector pool's configuration. Its gate-wide motion
+// gate is the defaults' one; the camera manager gives every camera its
+// own (gateConfig), so that one only serves cameras not (or no longer)
+// configured.
 func poolConfig(cfg *configs.Config) detector.PoolConfig {
 	pc := detector.PoolConfig{QueueSize: cfg.LVLM.QueueSize}
 	for _, ep := range cfg.LVLM.Endpoints {
@@ -49,9 +50,19 @@ func poolConfig(cfg *configs.Config) detector.PoolConfig {
 			KeepAlive:   ep.KeepAlive.Std(),
 		})
 	}
-	g := cfg.Defaults.MotionGate
-	pc.Gate = detector.GateConfig{Enabled: g.Enabled, Threshold: g.Threshold, Refresh: g.Refresh.Std()}
+	pc.Gate = gateConfig(cfg.Defaults.MotionGate)
 	return pc
+}
+
+// gateConfig is a camera's motion gate. The configuration's zeros are
+// literal where the detector's mean "default": threshold 0 gates nothing
+// (no level is under it), refresh 0 never forces a question.
+func gateConfig(g configs.MotionGate) detector.GateConfig {
+	gc := detector.GateConfig{Enabled: g.Enabled && g.Threshold > 0, Threshold: g.Threshold, Refresh: g.Refresh.Std()}
+	if gc.Refresh == 0 {
+		gc.Refresh = -1
+	}
+	return gc
 }
 
 // ruleSet is a camera's rules as the pipeline applies them: what the

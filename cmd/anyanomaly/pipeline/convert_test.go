@@ -12,6 +12,7 @@ import (
 	"github.com/anyanomaly/anyanomaly/alerts"
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
 	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/detector"
 	"github.com/anyanomaly/anyanomaly/detector/vqa"
 )
 
@@ -188,7 +189,7 @@ func TestReconfigureRestartRequired(t *testing.T) {
 		{"batching applies in place", "batching: true", "batching: false", false, false},
 		{"queue size needs a restart", "queue_size: 9", "queue_size: 10", true, false},
 		{"endpoint model needs a restart", "model: m1", "model: m2", true, false},
-		{"the motion gate needs a restart", "threshold: 3, refresh", "threshold: 4, refresh", true, false},
+		{"the motion gate applies in place", "threshold: 3, refresh", "threshold: 4, refresh", false, false},
 		{"nats needs a restart", "user: alice", "user: bob", false, true},
 		{"a rule threshold applies in place", "threshold: 0.7", "threshold: 0.8", false, false},
 	} {
@@ -209,6 +210,85 @@ func TestReconfigureRestartRequired(t *testing.T) {
 			p := &Publisher{}
 			if err := p.Reconfigure(context.Background(), cfg, diff); errors.Is(err, daemon.ErrRestartRequired) != tc.pubs {
 				t.Errorf("publisher: %v", err)
+			}
+		})
+	}
+}
+
+func TestGateConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   configs.MotionGate
+		want detector.GateConfig
+	}{
+		{"as written", configs.MotionGate{Enabled: true, Threshold: 4, Refresh: configs.Duration(time.Minute)},
+			detector.GateConfig{Enabled: true, Threshold: 4, Refresh: time.Minute}},
+		{"off", configs.MotionGate{Threshold: 4, Refresh: configs.Duration(time.Minute)},
+			detector.GateConfig{Threshold: 4, Refresh: time.Minute}},
+		{"refresh 0: never forced", configs.MotionGate{Enabled: true, Threshold: 4},
+			detector.GateConfig{Enabled: true, Threshold: 4, Refresh: -1}},
+		{"threshold 0: nothing is under it", configs.MotionGate{Enabled: true, Refresh: configs.Duration(time.Minute)},
+			detector.GateConfig{Refresh: time.Minute}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := gateConfig(tc.in); got != tc.want {
+				t.Errorf("gateConfig(%+v) = %+v, want %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestMotionGateDiff: a change of a camera's own motion_gate, or of
+// defaults.motion_gate for the cameras inheriting it, is an in-place
+// update (no reconnect), and nothing global that the detector would
+// refuse.
+func TestMotionGateDiff(t *testing.T) {
+	const base = `
+lvlm:
+  endpoints: [{url: "http://127.0.0.1:11434", model: m}]
+defaults:
+  motion_gate: {enabled: true, threshold: 3, refresh: 30s}
+cameras:
+  - id: own
+    url: rtsp://10.0.0.2/s
+    motion_gate: {enabled: true, threshold: 5, refresh: 30s}
+    rules: [{id: a, texts: [x]}]
+  - id: inherits
+    url: rtsp://10.0.0.3/s
+    rules: [{id: a, texts: [x]}]
+`
+	for _, tc := range []struct {
+		name, from, to string
+		want           map[string]configs.CameraChange
+	}{
+		{"a camera's own gate", "threshold: 5", "threshold: 9",
+			map[string]configs.CameraChange{"own": configs.CameraUpdated, "inherits": configs.CameraUnchanged}},
+		{"a camera's own gate turned off", "motion_gate: {enabled: true, threshold: 5", "motion_gate: {enabled: false, threshold: 5",
+			map[string]configs.CameraChange{"own": configs.CameraUpdated, "inherits": configs.CameraUnchanged}},
+		{"the defaults' gate", "threshold: 3", "threshold: 4",
+			map[string]configs.CameraChange{"own": configs.CameraUnchanged, "inherits": configs.CameraUpdated}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := configs.Env{Lookup: func(string) (string, bool) { return "", false }}
+			old, err := configs.Parse("old.yaml", []byte(base), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := configs.Parse("new.yaml", []byte(strings.Replace(base, tc.from, tc.to, 1)), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff := configs.Diff(old, cfg)
+			for id, want := range tc.want {
+				if cd := diff.Camera(id); cd == nil || cd.Change != want {
+					t.Errorf("camera %s: %+v, want %s", id, cd, want)
+				}
+			}
+			if err := (&Detector{cfg: old}).Reconfigure(context.Background(), cfg, diff); err != nil {
+				t.Errorf("detector: %v", err)
+			}
+			if g := gateConfig(cfg.Camera("inherits").MotionGate); g.Threshold != cfg.Defaults.MotionGate.Threshold {
+				t.Errorf("inheriting camera's gate %+v, defaults %+v", g, cfg.Defaults.MotionGate)
 			}
 		})
 	}

@@ -22,14 +22,12 @@ type Detector struct {
 func (d *Detector) Run(ctx context.Context) error { return d.pool.Run(ctx) }
 
 // Reconfigure applies a reloaded configuration. The prompt variant and
-// batching travel with each camera's rules (the camera manager refreshes
-// them); endpoints, queue size, token cap and the motion gate (one for
-// all cameras, from defaults.motion_gate) are fixed when the pool is
-// built.
-func (d *Detector) Reconfigure(_ context.Context, cfg *configs.Config, diff *configs.ConfigDiff) error {
-	if poolConfig(cfg).Gate != poolConfig(d.cfg).Gate {
-		return fmt.Errorf("defaults.motion_gate: %w", daemon.ErrRestartRequired)
-	}
+// batching travel with each camera's rules, and the motion gate is set
+// per camera on the pool's gate (a change of defaults.motion_gate reaches
+// every camera inheriting it as a change of that camera): the camera
+// manager applies all three in place. Endpoints, queue size and token cap
+// are fixed when the pool is built.
+func (d *Detector) Reconfigure(_ context.Context, _ *configs.Config, diff *configs.ConfigDiff) error {
 	for _, p := range diff.Global {
 		if !strings.HasPrefix(p, "lvlm.") || p == "lvlm.prompt_variant" || p == "lvlm.batching" {
 			continue

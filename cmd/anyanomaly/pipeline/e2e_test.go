@@ -54,6 +54,9 @@ func redSquare(start, end float64) *streamtest.Anomaly {
 type camera struct {
 	id, url   string
 	threshold float64
+	// gate is the camera's own motion_gate as a YAML flow mapping; empty,
+	// it inherits defaults.motion_gate.
+	gate string
 }
 
 // env is one test's surroundings: a fake Ollama, a state directory, a free
@@ -63,6 +66,9 @@ type env struct {
 	dir      string
 	natsPort string
 	path     string
+	// gate is defaults.motion_gate as a YAML flow mapping; empty, the gate
+	// is off.
+	gate string
 }
 
 func newEnv(t *testing.T) *env {
@@ -77,6 +83,10 @@ func newEnv(t *testing.T) *env {
 // config renders the YAML for cams: every option the test depends on is
 // written out, the rest are the defaults.
 func (e *env) config(cams ...camera) string {
+	gate := e.gate
+	if gate == "" {
+		gate = "{enabled: false}"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `global:
   node: e2e
@@ -96,19 +106,23 @@ defaults:
   hwaccel: none
   sample_fps: %d
   segment: {frames: %d}
-  motion_gate: {enabled: false}
+  motion_gate: %s
   rule: {cooldown: 1s}
 cameras:
-`, filepath.Join(e.dir, "state"), e.ollama.URL(), ollamatest.DefaultModel, e.natsPort, clipFPS, segFrames)
+`, filepath.Join(e.dir, "state"), e.ollama.URL(), ollamatest.DefaultModel, e.natsPort, clipFPS, segFrames, gate)
 	for _, c := range cams {
 		fmt.Fprintf(&b, `  - id: %s
     url: %s
-    rules:
+`, c.id, c.url)
+		if c.gate != "" {
+			fmt.Fprintf(&b, "    motion_gate: %s\n", c.gate)
+		}
+		fmt.Fprintf(&b, `    rules:
       - id: %s
         texts: ["a red square"]
         threshold: %g
         weights: [0.5, 0.3, 0.2]
-`, c.id, c.url, ruleID, c.threshold)
+`, ruleID, c.threshold)
 	}
 	return b.String()
 }

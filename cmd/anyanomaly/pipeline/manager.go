@@ -34,8 +34,13 @@ type managerDeps struct {
 	Detector interface {
 		Submit(seg *segment.Segment, rules []detector.Rule) bool
 	}
-	// Gate forgets the motion-gate state of removed rules.
-	Gate interface{ Forget(camera, rule string) }
+	// Gate is the detector's motion gate: each camera's own configuration
+	// is set on it, and the state of removed rules forgotten.
+	Gate interface {
+		SetCamera(camera string, cfg detector.GateConfig)
+		RemoveCamera(camera string)
+		Forget(camera, rule string)
+	}
 	// Alerts learns cameras and rules, and hears camera state changes.
 	Alerts interface {
 		SetCamera(id, name string, rules []alerts.Rule) error
@@ -260,6 +265,7 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		for _, id := range ids {
 			m.deps.Gate.Forget(cd.ID, id)
 		}
+		m.deps.Gate.RemoveCamera(cd.ID)
 		m.deps.Scores.forget(cd.ID)
 		m.log.Info("camera stopped", "camera", cd.ID, "reason", "removed from the configuration")
 		return nil
@@ -275,8 +281,14 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 	}
 	e.name = c.Name
 	e.rules.Store(cameraRules(cfg, c))
-	if c.MotionGate != cfg.Defaults.MotionGate {
-		m.log.Warn("a camera's own motion_gate is not applied yet: the detector's gate (defaults.motion_gate) serves every camera", "camera", c.ID)
+	// The camera's effective gate (its own motion_gate, or what it
+	// inherits from defaults) applies from its next segment, whatever
+	// else changed; a change alone never reconnects.
+	gate := gateConfig(c.MotionGate)
+	m.deps.Gate.SetCamera(c.ID, gate)
+	if cd.Change == configs.CameraUpdated && changedUnder(cd.Fields, "motion_gate") {
+		m.log.Info("camera motion gate changed", "camera", c.ID, "enabled", gate.Enabled,
+			"threshold", gate.Threshold, "refresh", gate.Refresh.String())
 	}
 	for _, id := range cd.RulesRemoved {
 		m.deps.Gate.Forget(c.ID, id)
@@ -296,6 +308,16 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		m.log.Info("camera starting", "camera", c.ID, "url", c.URL, "change", cd.Change.String())
 	}
 	return setErr
+}
+
+// changedUnder reports whether a field at or under key changed.
+func changedUnder(fields []string, key string) bool {
+	for _, f := range fields {
+		if f == key || strings.HasPrefix(f, key+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // retireLocked stops e's current run, if any.
