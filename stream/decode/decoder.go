@@ -40,7 +40,14 @@ type Decoder struct {
 	sw    *astiav.Frame
 	pic   Picture
 	name  string
+	// padded is the reusable staging buffer for Decode.
+	padded []byte
 }
+
+// inputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE (64 in FFmpeg 5.1).
+const inputPadding = 64
+
+var zeroPadding [inputPadding]byte
 
 // Picture is one decoded picture, valid only during the callback it is
 // passed to.
@@ -156,9 +163,15 @@ func (d *Decoder) Decode(data []byte, pts int64, fn func(*Picture) error) error 
 	if len(data) == 0 {
 		return nil
 	}
-	if err := d.pkt.FromData(data); err != nil {
+	// FFmpeg's bitstream readers may read up to inputPadding bytes past
+	// the end of a packet, and astiav's FromData allocates the exact size:
+	// hand it the unit with a zeroed tail and shrink the size afterwards,
+	// so no decoder reads beyond the buffer on outside (RTSP) input.
+	d.padded = append(append(d.padded[:0], data...), zeroPadding[:]...)
+	if err := d.pkt.FromData(d.padded); err != nil {
 		return fmt.Errorf("decoder %s: packet: %w", d.name, err)
 	}
+	d.pkt.SetSize(len(data))
 	d.pkt.SetPts(pts)
 	d.pkt.SetDts(pts)
 	return d.send(d.pkt, fn)
