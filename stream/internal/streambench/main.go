@@ -13,6 +13,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -25,6 +27,7 @@ import (
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/decode"
 	"github.com/anyanomaly/anyanomaly/stream/replay"
 	"github.com/anyanomaly/anyanomaly/stream/segment"
 )
@@ -50,7 +53,7 @@ func maxRSS() int64 {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: streambench suite|file|rtsp|cams|serve ...")
+		fmt.Fprintln(os.Stderr, "usage: streambench suite|file|rtsp|cams|serve|scale ...")
 		os.Exit(2)
 	}
 	var err error
@@ -63,6 +66,8 @@ func main() {
 		err = camsMode(os.Args[2:])
 	case "serve":
 		err = serveMode(os.Args[2:])
+	case "scale":
+		err = scaleMode(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -84,6 +89,79 @@ func fileMode(args []string) error {
 		return err
 	}
 	return emit(measure{Frames: info.Frames, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()})
+}
+
+// scaleMode decodes a clip and scales every frame to 640 px RGBA with the
+// pipeline's decoder and scaler, without sampling or segments. With -reuse
+// every frame is scaled into the same image; without it each frame gets a
+// fresh image and the last -window images are kept alive, as a segment
+// window does. The difference is what a fresh image per analysed frame
+// costs (memory traffic, zeroing, GC), which a pool released by the
+// consumer would save. -decode-only skips scaling.
+func scaleMode(args []string) error {
+	fs := flag.NewFlagSet("scale", flag.ExitOnError)
+	clip := fs.String("clip", "", "video file")
+	reuse := fs.Bool("reuse", false, "scale every frame into one reused image")
+	noScale := fs.Bool("decode-only", false, "decode without scaling (the in-process counterpart of the ffmpeg baseline)")
+	window := fs.Int("window", stream.DefaultSegmentFrames, "fresh images kept alive (without -reuse)")
+	_ = fs.Parse(args)
+	c0, t0 := cpuNow(), time.Now()
+	dm, err := decode.OpenFile(*clip, decode.DemuxOptions{})
+	if err != nil {
+		return err
+	}
+	defer dm.Close()
+	dec, err := dm.NewDecoder(decode.Config{})
+	if err != nil {
+		return err
+	}
+	defer dec.Close()
+	sc := decode.NewScaler(0)
+	defer sc.Close()
+	var (
+		frames int64
+		one    *image.RGBA
+		kept   = make([]*image.RGBA, max(1, *window))
+	)
+	alloc := func(w, h int) *image.RGBA {
+		if one == nil {
+			one = image.NewRGBA(image.Rect(0, 0, w, h))
+		}
+		return one
+	}
+	onPic := func(p *decode.Picture) error {
+		if *noScale {
+			frames++
+			return nil
+		}
+		var a func(w, h int) *image.RGBA
+		if *reuse {
+			a = alloc
+		}
+		img, err := sc.Scale(p, a)
+		if err != nil {
+			return err
+		}
+		kept[frames%int64(len(kept))] = img
+		frames++
+		return nil
+	}
+	for {
+		pkt, err := dm.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := dec.DecodePacket(pkt, onPic); err != nil {
+			return err
+		}
+	}
+	if err := dec.Flush(onPic); err != nil {
+		return err
+	}
+	return emit(measure{Frames: frames, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()})
 }
 
 // serveMode serves a clip over RTSP until interrupted, printing its URL,
