@@ -266,6 +266,12 @@ func (p *Publisher) deliver(ctx context.Context, urls []string, user string, pas
 		disconnected: func(_ *nats.Conn, err error) {
 			p.connected.Store(false)
 			p.st.disconnects.Add(1)
+			if err == nil || ctx.Err() != nil {
+				// Our own close at shutdown (the client reports it with no
+				// error): not an outage, so not a warning.
+				p.log.Debug("alerts: NATS connection closed")
+				return
+			}
 			p.rl.log1s(slog.LevelWarn, "disconnect", "alerts: NATS connection lost; spooling", "err", err)
 		},
 		reconnected: func(nc *nats.Conn) {
