@@ -69,8 +69,11 @@ type ProbeResult struct {
 	FramesReceived   uint64  `json:"frames_received"`
 	FramesDecoded    uint64  `json:"frames_decoded"`
 	FramesDropped    uint64  `json:"frames_dropped"`
-	DecodeErrors     uint64  `json:"decode_errors"`
-	PacketsLost      uint64  `json:"packets_lost"`
+	// FramesSkipped counts the access units received before the first key
+	// frame (a late join): not decodable, but not a fault either.
+	FramesSkipped uint64 `json:"frames_skipped"`
+	DecodeErrors  uint64 `json:"decode_errors"`
+	PacketsLost   uint64 `json:"packets_lost"`
 	// Seconds is how long frames were received.
 	Seconds float64 `json:"seconds"`
 }
@@ -168,7 +171,8 @@ loop:
 	st := sess.Stats()
 	res.Transport = st.Transport
 	res.FramesReceived = st.AccessUnits + st.Dropped + st.Skipped
-	res.FramesDropped = st.Dropped + st.Skipped
+	res.FramesDropped = st.Dropped
+	res.FramesSkipped = st.Skipped
 	res.PacketsLost = st.PacketsLost
 	if keyGaps > 0 {
 		res.KeyframeInterval = float64(keyGapSum) / float64(keyGaps)

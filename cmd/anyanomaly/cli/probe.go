@@ -91,8 +91,8 @@ func printProbe(s IO, r stream.ProbeResult) {
 	}
 	fmt.Fprintf(w, "transport:         %s\n", r.Transport)
 	fmt.Fprintf(w, "hwaccel:           %s\n", r.HWAccel)
-	fmt.Fprintf(w, "frames:            %d received, %d decoded, %d dropped in %.1fs\n",
-		r.FramesReceived, r.FramesDecoded, r.FramesDropped, r.Seconds)
+	fmt.Fprintf(w, "frames:            %d received, %d decoded, %d skipped before the first key frame, %d dropped in %.1fs\n",
+		r.FramesReceived, r.FramesDecoded, r.FramesSkipped, r.FramesDropped, r.Seconds)
 	if r.DecodeErrors > 0 || r.PacketsLost > 0 {
 		fmt.Fprintf(w, "errors:            %d decode errors, %d RTP packets lost\n", r.DecodeErrors, r.PacketsLost)
 	}

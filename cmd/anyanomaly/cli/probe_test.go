@@ -22,7 +22,7 @@ func TestProbeCommand(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatalf("output is not one JSON object: %v\n%s", err, stdout.String())
 	}
-	for _, k := range []string{"codec", "width", "height", "fps", "transport", "hwaccel", "frames_received", "frames_decoded", "frames_dropped"} {
+	for _, k := range []string{"codec", "width", "height", "fps", "transport", "hwaccel", "frames_received", "frames_decoded", "frames_dropped", "frames_skipped"} {
 		if _, ok := res[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, stdout.String())
 		}
