@@ -4,8 +4,9 @@
 // looking at the image it receives. It is test support: production code
 // never imports it.
 //
-// The default perception scores the visible fraction of pure-red pixels
-// (R>150, G<100, B<100), the colour of the anomaly object in the scenes of
+// The default perception scores the visible fraction of red pixels (by
+// hue: R more than twice G and B, and not near black, so a dimmed red
+// still counts), the colour of the anomaly object in the scenes of
 // stream/streamtest, so that the position context (which darkens irrelevant
 // areas) and the temporal context (which enlarges a crop) change its answers
 // measurably. Latency, injected faults and Ollama v0.6.5's queueing are

@@ -10,8 +10,11 @@ import (
 // sure: an object covering this much of the picture scores 0.95.
 const FullFraction = 0.004
 
-// RedFraction is the fraction of img's pixels that are pure-ish red
-// (R>150, G<100, B<100 in 8-bit terms).
+// RedFraction is the fraction of img's pixels whose hue is the scene
+// contract's anomaly red: red at least twice green and blue, and not near
+// black. Judging hue rather than brightness matters for the position
+// context, which darkens everything by its attention map: a model still
+// sees a dimmed red object as red.
 func RedFraction(img image.Image) float64 {
 	b := img.Bounds()
 	if b.Empty() {
@@ -24,7 +27,7 @@ func RedFraction(img image.Image) float64 {
 			for x := b.Min.X; x < b.Max.X; x++ {
 				yi, ci := im.YOffset(x, y), im.COffset(x, y)
 				r, g, bl := color.YCbCrToRGB(im.Y[yi], im.Cb[ci], im.Cr[ci])
-				if r > 150 && g < 100 && bl < 100 {
+				if redHue(r, g, bl) {
 					n++
 				}
 			}
@@ -41,10 +44,14 @@ func RedFraction(img image.Image) float64 {
 	return float64(n) / float64(b.Dx()*b.Dy())
 }
 
-// IsRed reports whether c is the scene contract's anomaly red.
+// IsRed reports whether c has the scene contract's anomaly red hue.
 func IsRed(c color.Color) bool {
 	r, g, b, _ := c.RGBA()
-	return r>>8 > 150 && g>>8 < 100 && b>>8 < 100
+	return redHue(uint8(r>>8), uint8(g>>8), uint8(b>>8))
+}
+
+func redHue(r, g, b uint8) bool {
+	return r > 48 && int(r) > 2*int(g) && int(r) > 2*int(b)
 }
 
 // DefaultPerceive scores 0.05 for a picture without red and rises linearly
