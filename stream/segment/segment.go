@@ -11,8 +11,9 @@ import (
 )
 
 // Frame is one analysed frame: decoded, sampled and scaled to the analysis
-// size. The image may come from a pool; whoever keeps it beyond the life of
-// its segment must copy it.
+// size. The image may come from a pool: once its segment is released
+// (Segment.Release) it may be overwritten by a later frame, so whoever keeps
+// it beyond that must copy it first.
 type Frame struct {
 	// CameraID is the id of the source (camera id, or file name offline).
 	CameraID string
