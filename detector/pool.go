@@ -232,10 +232,12 @@ func (p *Pool) Ready(ctx context.Context) error {
 }
 
 // Submit queues seg for scoring against rules (the camera's current rules;
-// they are copied). It never blocks. The pool owns seg until its scores
-// have been delivered: the caller must not recycle its frames. It returns
+// they are copied). It never blocks. The pool owns an accepted seg: it
+// calls seg.Release once every rule has been scored, gated or failed (the
+// query images are JPEG-encoded into the scores before), or when it drops
+// seg, so the caller must not use seg after Submit returns true. It returns
 // false when the segment was not accepted (no rules, no frames, or the pool
-// has stopped).
+// has stopped); the caller then still owns seg.
 func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 	if seg == nil || len(seg.Frames) == 0 || len(rules) == 0 {
 		return false
@@ -260,6 +262,7 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 	total := p.stats.dropped
 	p.mu.Unlock()
 	if dropped != nil {
+		dropped.seg.Release()
 		p.limiter.do("drop", func(n int) {
 			p.log.Warn("detector overloaded: dropped oldest waiting segments", "camera", dropped.seg.CameraID,
 				"segment", dropped.seg.Seq, "dropped_since_last_log", n, "dropped_total", total, "queue_size", p.cfg.QueueSize)
@@ -370,11 +373,21 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.mu.Lock()
 	p.stopped = true
 	p.stats.dropped += uint64(p.waiting)
+	var left []*job
+	for _, q := range p.queues {
+		left = append(left, q...)
+	}
 	for _, e := range p.eps {
 		p.stats.dropped += uint64(len(e.jobs)) // handed over but never started
+		for len(e.jobs) > 0 {
+			left = append(left, <-e.jobs)
+		}
 	}
 	p.queues, p.ring, p.waiting = map[string][]*job{}, nil, 0
 	p.mu.Unlock()
+	for _, j := range left {
+		j.seg.Release()
+	}
 	for _, e := range p.eps {
 		e.client.Close()
 	}
@@ -424,6 +437,7 @@ func (p *Pool) prepareLoop(ctx context.Context, e *endpoint) {
 			case e.ready <- pj:
 			case <-ctx.Done():
 				p.abandon()
+				j.seg.Release()
 				return
 			}
 		}
@@ -468,8 +482,11 @@ func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
 	}
 }
 
+// process scores a prepared job, then releases its segment: the scores
+// carry JPEG copies of the query images, nothing keeps the frames.
 func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 	seg := pj.seg
+	defer seg.Release()
 	if pj.err != nil {
 		p.fail(pj.job, pj.rules, "build", pj.err)
 		return

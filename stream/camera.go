@@ -166,8 +166,10 @@ func NewCamera(cfg CameraConfig, deps Deps) *Camera {
 }
 
 // Segments is the camera's bounded output. When the consumer lags the
-// oldest segment is dropped (counted in SegmentDrops). It is closed when
-// Run returns.
+// oldest segment is dropped (counted in SegmentDrops) and released. It is
+// closed when Run returns. The frames' images come from a bounded pool:
+// a consumer that calls Segment.Release when done lets later frames reuse
+// them; one that does not simply owns them.
 func (c *Camera) Segments() <-chan *segment.Segment { return c.out }
 
 // Stats returns a snapshot of the camera's state and counters.
@@ -222,7 +224,7 @@ func (c *Camera) setState(state string, err error) {
 // ends. Run returns nil when ctx ends; it may be called only once.
 func (c *Camera) Run(ctx context.Context) error {
 	defer close(c.out)
-	fr, err := newFramer(c.cfg.ID, c.cfg.SampleFPS, c.cfg.LongSide, c.cfg.SegmentFrames, c.cfg.Stride)
+	fr, err := newFramer(c.cfg.ID, c.cfg.SampleFPS, c.cfg.LongSide, c.cfg.SegmentFrames, c.cfg.Stride, true)
 	if err == nil && !decode.ValidHWAccel(c.cfg.HWAccel) {
 		err = fmt.Errorf("camera %s: hwaccel %q: want none, cuda, vaapi or auto", c.cfg.ID, c.cfg.HWAccel)
 	}
@@ -419,7 +421,8 @@ func (c *Camera) emit(seg *segment.Segment) {
 		default:
 		}
 		select {
-		case <-c.out:
+		case old := <-c.out:
+			old.Release()
 			n := c.segDrops.Add(1)
 			now := time.Now().UnixNano()
 			if last := c.lastDropLog.Load(); now-last >= int64(time.Second) {

@@ -43,6 +43,12 @@ type FileOptions struct {
 	Start time.Time
 	// Logger receives hwaccel fallback lines (nil discards them).
 	Logger *slog.Logger
+	// RecycleImages takes the analysis images from a bounded pool: fn (or
+	// whoever it hands the segment to) calls Segment.Release when done with
+	// a segment, and later frames reuse its images. Segments never released
+	// stay valid; their images are just not recycled. Without it every
+	// frame gets a fresh image and Release does nothing.
+	RecycleImages bool
 }
 
 // FileInfo describes what ReadFile read.
@@ -83,7 +89,7 @@ func ReadFile(ctx context.Context, path string, opts FileOptions, fn func(*segme
 	if !decode.ValidHWAccel(opts.HWAccel) {
 		return FileInfo{}, fmt.Errorf("read %s: hwaccel %q: want none, cuda, vaapi or auto", path, opts.HWAccel)
 	}
-	fr, err := newFramer(opts.CameraID, opts.SampleFPS, opts.LongSide, opts.SegmentFrames, opts.Stride)
+	fr, err := newFramer(opts.CameraID, opts.SampleFPS, opts.LongSide, opts.SegmentFrames, opts.Stride, opts.RecycleImages)
 	if err != nil {
 		return FileInfo{}, err
 	}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"fmt"
+	"image"
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/stream/decode"
@@ -15,13 +16,22 @@ type framer struct {
 	sampler  sampler
 	scaler   *decode.Scaler
 	seg      *segment.Segmenter
+	n        int
+	stride   int
+	// pool, when set, supplies the analysis images and takes back those of
+	// released segments; held mirrors the segmenter's window.
+	pool     *imagePool
+	held     []*pooledImage
+	alloc    func(w, h int) *image.RGBA
 	analysed int64
 	// counters
 	sampled  int64
 	segments int64
 }
 
-func newFramer(cameraID string, sampleFPS float64, longSide, n, stride int) (*framer, error) {
+// newFramer returns a framer; with recycle its images come from a bounded
+// pool and each segment's Release hands them back.
+func newFramer(cameraID string, sampleFPS float64, longSide, n, stride int, recycle bool) (*framer, error) {
 	if n <= 0 {
 		n = DefaultSegmentFrames
 	}
@@ -32,7 +42,14 @@ func newFramer(cameraID string, sampleFPS float64, longSide, n, stride int) (*fr
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", cameraID, err)
 	}
-	return &framer{cameraID: cameraID, sampler: newSampler(sampleFPS), scaler: decode.NewScaler(longSide), seg: seg}, nil
+	f := &framer{cameraID: cameraID, sampler: newSampler(sampleFPS), scaler: decode.NewScaler(longSide), seg: seg, n: n, stride: stride}
+	if recycle {
+		// One segment's worth of free images refills the window while the
+		// consumer holds the previous segment; more would only sit idle.
+		f.pool = newImagePool(n)
+		f.alloc = f.pool.get
+	}
+	return f, nil
 }
 
 // push handles one decoded picture; it returns a completed segment or nil.
@@ -40,18 +57,55 @@ func (f *framer) push(p *decode.Picture, sourceIndex int64, pts time.Duration, w
 	if !f.sampler.take(pts) {
 		return nil, nil
 	}
-	img, err := f.scaler.Scale(p, nil)
+	img, err := f.scaler.Scale(p, f.alloc)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", f.cameraID, err)
 	}
 	fr := segment.Frame{CameraID: f.cameraID, Index: f.analysed, SourceIndex: sourceIndex, PTS: pts, Wall: wall, Image: img}
 	f.analysed++
 	f.sampled++
+	pending := f.seg.Pending()
 	s := f.seg.Push(fr)
+	if f.pool != nil {
+		f.track(img, s, pending)
+	}
 	if s != nil {
 		f.segments++
 	}
 	return s, nil
+}
+
+// track keeps the reference counts of pooled images in step with the
+// segmenter: the window holds one reference to each of its frames, and
+// every emitted segment one to each of its frames until it is released.
+func (f *framer) track(img *image.RGBA, s *segment.Segment, pending int) {
+	r := &pooledImage{img: img, pool: f.pool}
+	r.refs.Store(1)
+	if s == nil && f.seg.Pending() == pending {
+		r.unref() // skipped between segments (Stride > N): never used
+		return
+	}
+	f.held = append(f.held, r)
+	if s == nil {
+		return
+	}
+	refs := make([]*pooledImage, len(s.Frames))
+	copy(refs, f.held)
+	for _, r := range refs {
+		r.refs.Add(1)
+	}
+	s.SetRelease(func() {
+		for _, r := range refs {
+			r.unref()
+		}
+	})
+	gone := min(f.stride, len(f.held))
+	for _, r := range f.held[:gone] {
+		r.unref()
+	}
+	keep := copy(f.held, f.held[gone:])
+	clear(f.held[keep:])
+	f.held = f.held[:keep]
 }
 
 // restart drops the partial window and the sampling schedule (after a
@@ -59,6 +113,11 @@ func (f *framer) push(p *decode.Picture, sourceIndex int64, pts time.Duration, w
 func (f *framer) restart() {
 	f.seg.Reset()
 	f.sampler.reset()
+	for _, r := range f.held {
+		r.unref()
+	}
+	clear(f.held)
+	f.held = f.held[:0]
 }
 
 func (f *framer) close() { f.scaler.Close() }

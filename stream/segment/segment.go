@@ -6,12 +6,14 @@ package segment
 
 import (
 	"image"
+	"sync"
 	"time"
 )
 
 // Frame is one analysed frame: decoded, sampled and scaled to the analysis
-// size. The image may come from a pool; whoever keeps it beyond the life of
-// its segment must copy it.
+// size. The image may come from a pool: once its segment is released
+// (Segment.Release) it may be overwritten by a later frame, so whoever keeps
+// it beyond that must copy it first.
 type Frame struct {
 	// CameraID is the id of the source (camera id, or file name offline).
 	CameraID string
@@ -37,6 +39,41 @@ type Segment struct {
 	Seq uint64
 	// Frames are the segment's frames in time order.
 	Frames []Frame
+
+	// rel is shared by copies of the Segment value, so releasing any copy
+	// releases the images once.
+	rel *releaser
+}
+
+// releaser runs a producer's release func at most once.
+type releaser struct {
+	once sync.Once
+	fn   func()
+}
+
+// SetRelease is for producers: fn hands the segment's images back to the
+// pool they came from, and Release calls it at most once. A nil fn makes
+// Release a no-op. Call it before the segment is handed to a consumer.
+func (s *Segment) SetRelease(fn func()) {
+	if fn == nil {
+		s.rel = nil
+		return
+	}
+	s.rel = &releaser{fn: fn}
+}
+
+// Release tells the producer that the consumer is done with the segment's
+// images, so they may be recycled for later frames. It is optional: a
+// consumer that never calls it simply owns the images. After Release the
+// segment's Frames (their images above all) must not be used, nor any
+// image taken from them; copy what must outlive it first. Release is safe
+// on a nil segment, on a segment whose producer does not recycle, and when
+// called more than once or from several goroutines.
+func (s *Segment) Release() {
+	if s == nil || s.rel == nil {
+		return
+	}
+	s.rel.once.Do(s.rel.fn)
 }
 
 // Start is the wall-clock time of the segment's first frame.

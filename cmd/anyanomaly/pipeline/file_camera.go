@@ -63,7 +63,7 @@ func (c *fileCamera) Run(ctx context.Context) error {
 	_, err := stream.ReadFile(ctx, c.path, stream.FileOptions{
 		CameraID: c.cfg.ID, SampleFPS: c.cfg.SampleFPS, LongSide: c.cfg.LongSide,
 		SegmentFrames: c.cfg.SegmentFrames, Stride: c.cfg.Stride, HWAccel: c.cfg.HWAccel,
-		Start: start, Logger: c.log,
+		Start: start, Logger: c.log, RecycleImages: true,
 	}, func(seg *segment.Segment) error { return c.release(ctx, seg) })
 	switch {
 	case ctx.Err() != nil:
@@ -82,7 +82,7 @@ func (c *fileCamera) Run(ctx context.Context) error {
 
 // release waits until the segment's last frame is due on the wall clock,
 // then hands it on; when the consumer lags the oldest waiting segment is
-// dropped, as a live camera does.
+// dropped and released, as a live camera does.
 func (c *fileCamera) release(ctx context.Context, seg *segment.Segment) error {
 	if d := time.Until(seg.End()); d > 0 {
 		t := time.NewTimer(d)
@@ -107,7 +107,8 @@ func (c *fileCamera) release(ctx context.Context, seg *segment.Segment) error {
 		default:
 		}
 		select {
-		case <-c.out:
+		case old := <-c.out:
+			old.Release()
 			c.drops.Add(1)
 		default:
 		}

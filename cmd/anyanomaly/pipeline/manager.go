@@ -156,16 +156,18 @@ func (m *Manager) startPending(ctx context.Context) {
 // feed hands the camera's segments to the detector with the rules active
 // at each segment's start, until the camera closes its output.
 func (m *Manager) feed(r *cameraRun) {
+	// A segment the detector does not take is released here, so a
+	// recycling camera gets its images back.
 	for seg := range r.cam.Segments() {
 		rs := r.entry.rules.Load()
 		if rs == nil {
+			seg.Release()
 			continue // the camera was removed; its run is stopping
 		}
 		rules := rs.at(seg.Start())
-		if len(rules) == 0 {
-			continue
+		if len(rules) == 0 || !m.deps.Detector.Submit(seg, rules) {
+			seg.Release()
 		}
-		m.deps.Detector.Submit(seg, rules)
 	}
 }
 

@@ -84,7 +84,12 @@ func fileMode(args []string) error {
 	clip := fs.String("clip", "", "video file")
 	_ = fs.Parse(args)
 	c0, t0 := cpuNow(), time.Now()
-	info, err := stream.ReadFile(context.Background(), *clip, stream.FileOptions{}, func(*segment.Segment) error { return nil })
+	// Like the daemon's consumer (detector.Pool), hand every segment's
+	// images back when done with it, so the recycled path is measured.
+	info, err := stream.ReadFile(context.Background(), *clip, stream.FileOptions{RecycleImages: true}, func(s *segment.Segment) error {
+		s.Release()
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -206,7 +211,8 @@ func camsMode(args []string) error {
 		go func(c *stream.Camera) { defer wg.Done(); _ = c.Run(ctx) }(cams[i])
 		go func(c *stream.Camera) {
 			defer wg.Done()
-			for range c.Segments() {
+			for s := range c.Segments() {
+				s.Release()
 			}
 		}(cams[i])
 	}
