@@ -37,14 +37,22 @@ func newDepacketizer(f format.Format) (depacketizer, error) {
 			return nil, fmt.Errorf("h264 depacketizer: %w", err)
 		}
 		sps, pps := f.SafeParams()
-		return &h264Depack{dec: d, sps: clone(sps), pps: clone(pps)}, nil
+		return &depack{
+			name: "h264", dec: d, isRandomAccess: h264.IsRandomAccess,
+			params: paramSets{sets: [][]byte{clone(sps), clone(pps)}, kind: h264ParamKind},
+			sps:    0, spsSize: h264Size,
+		}, nil
 	case *format.H265:
 		d, err := f.CreateDecoder()
 		if err != nil {
 			return nil, fmt.Errorf("h265 depacketizer: %w", err)
 		}
 		vps, sps, pps := f.SafeParams()
-		return &h265Depack{dec: d, vps: clone(vps), sps: clone(sps), pps: clone(pps)}, nil
+		return &depack{
+			name: "hevc", dec: d, isRandomAccess: h265.IsRandomAccess,
+			params: paramSets{sets: [][]byte{clone(vps), clone(sps), clone(pps)}, kind: h265ParamKind},
+			sps:    1, spsSize: h265Size,
+		}, nil
 	}
 	return nil, fmt.Errorf("codec %s: %w", f.Codec(), ErrUnsupportedCodec)
 }
@@ -63,14 +71,26 @@ func errNeedMore(err error) bool {
 		err == rtph264.ErrNonStartingPacketAndNoPrevious || err == rtph265.ErrNonStartingPacketAndNoPrevious
 }
 
-type h264Depack struct {
-	dec      *rtph264.Decoder
-	sps, pps []byte
+// auDecoder is gortsplib's RTP → access unit decoder of either codec.
+type auDecoder interface {
+	Decode(pkt *rtp.Packet) ([][]byte, error)
 }
 
-func (d *h264Depack) codec() string { return "h264" }
+// depack is the depacketizer of H.264 and H.265: the codecs differ only in
+// their parameter-set kinds, random-access test and SPS parser.
+type depack struct {
+	name           string
+	dec            auDecoder
+	isRandomAccess func([][]byte) bool
+	params         paramSets
+	// sps is the index of the SPS in params.sets.
+	sps     int
+	spsSize func(sps []byte) (int, int, float64)
+}
 
-func (d *h264Depack) decode(pkt *rtp.Packet) ([][]byte, error) {
+func (d *depack) codec() string { return d.name }
+
+func (d *depack) decode(pkt *rtp.Packet) ([][]byte, error) {
 	au, err := d.dec.Decode(pkt)
 	if err != nil {
 		if errNeedMore(err) {
@@ -81,30 +101,46 @@ func (d *h264Depack) decode(pkt *rtp.Packet) ([][]byte, error) {
 	return au, nil
 }
 
-func (d *h264Depack) randomAccess(au [][]byte) bool { return h264.IsRandomAccess(au) }
+func (d *depack) randomAccess(au [][]byte) bool { return d.isRandomAccess(au) }
 
-func (d *h264Depack) withParams(au [][]byte) [][]byte {
-	hasSPS, hasPPS := false, false
+func (d *depack) withParams(au [][]byte) [][]byte {
+	return d.params.apply(au, d.isRandomAccess(au))
+}
+
+func (d *depack) size() (int, int, float64) {
+	sps := d.params.sets[d.sps]
+	if sps == nil {
+		return 0, 0, 0
+	}
+	return d.spsSize(sps)
+}
+
+// paramSets keeps the latest copy of each parameter-set kind of a codec,
+// in the order a decoder needs them (VPS, SPS, PPS).
+type paramSets struct {
+	sets [][]byte
+	// kind returns the index in sets of a NAL unit that is a parameter
+	// set, or -1.
+	kind func(nalu []byte) int
+}
+
+// apply records the in-band parameter sets of au and, when au is a
+// random-access unit, prepends the known sets it lacks.
+func (p *paramSets) apply(au [][]byte, randomAccess bool) [][]byte {
+	var inAU [3]bool
 	for _, n := range au {
-		if len(n) == 0 {
-			continue
-		}
-		switch h264.NALUType(n[0] & 0x1f) {
-		case h264.NALUTypeSPS:
-			d.sps, hasSPS = clone(n), true
-		case h264.NALUTypePPS:
-			d.pps, hasPPS = clone(n), true
+		if k := p.kind(n); k >= 0 {
+			p.sets[k], inAU[k] = clone(n), true
 		}
 	}
-	if !d.randomAccess(au) {
+	if !randomAccess {
 		return au
 	}
 	var pre [][]byte
-	if !hasSPS && d.sps != nil {
-		pre = append(pre, d.sps)
-	}
-	if !hasPPS && d.pps != nil {
-		pre = append(pre, d.pps)
+	for k, set := range p.sets {
+		if !inAU[k] && set != nil {
+			pre = append(pre, set)
+		}
 	}
 	if pre == nil {
 		return au
@@ -112,71 +148,45 @@ func (d *h264Depack) withParams(au [][]byte) [][]byte {
 	return append(pre, au...)
 }
 
-func (d *h264Depack) size() (int, int, float64) {
+func h264ParamKind(n []byte) int {
+	if len(n) == 0 {
+		return -1
+	}
+	switch h264.NALUType(n[0] & 0x1f) {
+	case h264.NALUTypeSPS:
+		return 0
+	case h264.NALUTypePPS:
+		return 1
+	}
+	return -1
+}
+
+func h265ParamKind(n []byte) int {
+	if len(n) < 2 {
+		return -1
+	}
+	switch h265.NALUType((n[0] >> 1) & 0x3f) {
+	case h265.NALUType_VPS_NUT:
+		return 0
+	case h265.NALUType_SPS_NUT:
+		return 1
+	case h265.NALUType_PPS_NUT:
+		return 2
+	}
+	return -1
+}
+
+func h264Size(b []byte) (int, int, float64) {
 	var s h264.SPS
-	if d.sps == nil || s.Unmarshal(d.sps) != nil {
+	if s.Unmarshal(b) != nil {
 		return 0, 0, 0
 	}
 	return s.Width(), s.Height(), s.FPS()
 }
 
-type h265Depack struct {
-	dec           *rtph265.Decoder
-	vps, sps, pps []byte
-}
-
-func (d *h265Depack) codec() string { return "hevc" }
-
-func (d *h265Depack) decode(pkt *rtp.Packet) ([][]byte, error) {
-	au, err := d.dec.Decode(pkt)
-	if err != nil {
-		if errNeedMore(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return au, nil
-}
-
-func (d *h265Depack) randomAccess(au [][]byte) bool { return h265.IsRandomAccess(au) }
-
-func (d *h265Depack) withParams(au [][]byte) [][]byte {
-	hasVPS, hasSPS, hasPPS := false, false, false
-	for _, n := range au {
-		if len(n) < 2 {
-			continue
-		}
-		switch h265.NALUType((n[0] >> 1) & 0x3f) {
-		case h265.NALUType_VPS_NUT:
-			d.vps, hasVPS = clone(n), true
-		case h265.NALUType_SPS_NUT:
-			d.sps, hasSPS = clone(n), true
-		case h265.NALUType_PPS_NUT:
-			d.pps, hasPPS = clone(n), true
-		}
-	}
-	if !d.randomAccess(au) {
-		return au
-	}
-	var pre [][]byte
-	if !hasVPS && d.vps != nil {
-		pre = append(pre, d.vps)
-	}
-	if !hasSPS && d.sps != nil {
-		pre = append(pre, d.sps)
-	}
-	if !hasPPS && d.pps != nil {
-		pre = append(pre, d.pps)
-	}
-	if pre == nil {
-		return au
-	}
-	return append(pre, au...)
-}
-
-func (d *h265Depack) size() (int, int, float64) {
+func h265Size(b []byte) (int, int, float64) {
 	var s h265.SPS
-	if d.sps == nil || s.Unmarshal(d.sps) != nil {
+	if s.Unmarshal(b) != nil {
 		return 0, 0, 0
 	}
 	return s.Width(), s.Height(), s.FPS()
