@@ -11,39 +11,29 @@ import (
 	"github.com/anyanomaly/anyanomaly/detector/eval/labels"
 )
 
+// PerVariant holds one value per context variant, in the layout of the
+// paper's tables.
+type PerVariant[T any] struct {
+	Frame  T `json:"frame"`
+	PlusPC T `json:"frame+pc"`
+	PlusTC T `json:"frame+tc"`
+	Fused  T `json:"fused"`
+}
+
+func (vs *PerVariant[T]) set(v Variant, x T) { *vs.ptr(v) = x }
+
+// Get returns the value of variant v.
+func (vs PerVariant[T]) Get(v Variant) T { return *vs.ptr(v) }
+
+func (vs *PerVariant[T]) ptr(v Variant) *T {
+	return [...]*T{&vs.Frame, &vs.PlusPC, &vs.PlusTC, &vs.Fused}[v]
+}
+
 // VariantScores are a run's scores per context variant.
-type VariantScores struct {
-	Frame  Score `json:"frame"`
-	PlusPC Score `json:"frame+pc"`
-	PlusTC Score `json:"frame+tc"`
-	Fused  Score `json:"fused"`
-}
-
-func (vs *VariantScores) set(v Variant, s Score) { *vs.ptr(v) = s }
-
-// Get returns the score of variant v.
-func (vs VariantScores) Get(v Variant) Score { return *vs.ptr(v) }
-
-func (vs *VariantScores) ptr(v Variant) *Score {
-	return [...]*Score{&vs.Frame, &vs.PlusPC, &vs.PlusTC, &vs.Fused}[v]
-}
+type VariantScores = PerVariant[Score]
 
 // VariantAUCs are averaged micro AUCs per context variant.
-type VariantAUCs struct {
-	Frame  float64 `json:"frame"`
-	PlusPC float64 `json:"frame+pc"`
-	PlusTC float64 `json:"frame+tc"`
-	Fused  float64 `json:"fused"`
-}
-
-func (va *VariantAUCs) set(v Variant, x float64) { *va.ptr(v) = x }
-
-// Get returns the average of variant v.
-func (va VariantAUCs) Get(v Variant) float64 { return *va.ptr(v) }
-
-func (va *VariantAUCs) ptr(v Variant) *float64 {
-	return [...]*float64{&va.Frame, &va.PlusPC, &va.PlusTC, &va.Fused}[v]
-}
+type VariantAUCs = PerVariant[float64]
 
 // RunResult is one run's line of the table.
 type RunResult struct {
