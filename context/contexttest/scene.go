@@ -1,6 +1,7 @@
 // Package contexttest makes synthetic segments for tests and benchmarks of
 // the context builders and their users: a static textured background with
-// one square that moves across it. Production code never imports it.
+// one square that moves across it, rendered as 4:2:0 YCbCr frames. Production
+// code never imports it.
 package contexttest
 
 import (
@@ -60,8 +61,20 @@ func (s Scene) SquareAt(i int) image.Rectangle {
 	return image.Rect(p.X, p.Y, p.X+s.Square, p.Y+s.Square)
 }
 
-// Frames renders the scene's N frames.
-func (s Scene) Frames() []*image.RGBA {
+// Frames renders the scene's N frames as the analysis frames the context
+// builders take: 4:2:0 YCbCr (see ToYCbCr).
+func (s Scene) Frames() []*image.YCbCr {
+	rgb := s.RGBAFrames()
+	out := make([]*image.YCbCr, len(rgb))
+	for i, f := range rgb {
+		out[i] = ToYCbCr(f)
+	}
+	return out
+}
+
+// RGBAFrames renders the scene's N frames in RGBA, before the conversion
+// Frames applies.
+func (s Scene) RGBAFrames() []*image.RGBA {
 	bg := Background(s.W, s.H)
 	out := make([]*image.RGBA, s.N)
 	for i := range out {
@@ -89,6 +102,38 @@ func addNoise(img *image.RGBA, amp int, seed uint64) {
 			img.Pix[i+c] = uint8(max(0, min(255, v)))
 		}
 	}
+}
+
+// ToYCbCr converts img into a new 4:2:0 picture with the same rectangle,
+// full-range as color.RGBToYCbCr defines it: Y per pixel, Cb and Cr the
+// rounded average of the converted chroma of the pixels of each 2×2 block
+// (fewer at odd edges). This is what a decoder hands the analysis for a
+// camera frame of that content. img's origin must not be negative:
+// image.YCbCr's chroma offsets do not line up there.
+func ToYCbCr(img *image.RGBA) *image.YCbCr {
+	r := img.Rect
+	out := image.NewYCbCr(r, image.YCbCrSubsampleRatio420)
+	sumCb := make([]int, len(out.Cb))
+	sumCr := make([]int, len(out.Cr))
+	count := make([]int, len(out.Cb))
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := img.RGBAAt(x, y)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			out.Y[out.YOffset(x, y)] = yy
+			ci := out.COffset(x, y)
+			sumCb[ci] += int(cb)
+			sumCr[ci] += int(cr)
+			count[ci]++
+		}
+	}
+	for i, n := range count {
+		if n > 0 {
+			out.Cb[i] = uint8((sumCb[i] + n/2) / n)
+			out.Cr[i] = uint8((sumCr[i] + n/2) / n)
+		}
+	}
+	return out
 }
 
 // Fill paints r (clipped to img) with c.

@@ -1,5 +1,5 @@
-// Package jpegenc is a fast baseline JPEG encoder for *image.RGBA, made for
-// the three query images of every segment (a budget of a few milliseconds
+// Package jpegenc is a fast baseline JPEG encoder for *image.RGBA and 4:2:0
+// *image.YCbCr pictures, made for the three query images of every segment (a budget of a few milliseconds
 // for about 330 000 pixels per segment).
 //
 // The stream it writes is the same kind image/jpeg writes — baseline,
@@ -8,7 +8,7 @@
 // taken from image/jpeg itself: NewEncoder encodes a tiny picture with the
 // standard library at the same quality and reads the tables back, so the two
 // encoders agree on every table byte. What differs is the inner loop:
-// colour conversion on 2×2-averaged chroma, a floating-point AAN DCT with
+// colour conversion on 2×2-averaged chroma (none at all for 4:2:0 input), a floating-point AAN DCT with
 // the quantiser folded into its scale factors, and a 64-bit bit writer.
 package jpegenc
 
@@ -20,6 +20,8 @@ import (
 	"image"
 	"image/jpeg"
 	"math/bits"
+
+	"github.com/anyanomaly/anyanomaly/context/internal/yuv"
 )
 
 // Encoder encodes pictures at one quality. It is immutable after
@@ -164,9 +166,67 @@ func (t *huffTable) build(counts, symbols []byte) {
 // slice. Pictures larger than 65535 pixels on a side are an error.
 func (e *Encoder) Encode(dst []byte, img *image.RGBA) ([]byte, error) {
 	b := img.Bounds()
+	dst, bw, err := e.begin(dst, b)
+	if err != nil {
+		return dst, err
+	}
+	var (
+		yb     [4][64]float32
+		cb, cr [64]float32
+		dcPrev [3]int32
+	)
+	for my := 0; my < b.Dy(); my += 16 {
+		for mx := 0; mx < b.Dx(); mx += 16 {
+			loadMCU(img, b.Min.X+mx, b.Min.Y+my, &yb, &cb, &cr)
+			e.mcu(&bw, &yb, &cb, &cr, &dcPrev)
+		}
+	}
+	return e.end(bw), nil
+}
+
+// EncodeYCbCr appends the JPEG encoding of the 4:2:0 picture img to dst and
+// returns the extended slice. 4:2:0 is the stream's own layout, so the
+// planes go into the DCT as they are, without any colour conversion; the
+// decoded picture is img up to quantisation (image/jpeg decodes it back
+// into a 4:2:0 *image.YCbCr). A picture whose rectangle starts at an odd
+// coordinate has chroma blocks that straddle the stream's; each stream
+// chroma sample then averages the source chroma of its 2×2 pixels, as
+// image/jpeg does. Other subsamplings, planes too short for the rectangle
+// and pictures larger than 65535 pixels on a side are an error.
+func (e *Encoder) EncodeYCbCr(dst []byte, img *image.YCbCr) ([]byte, error) {
+	if err := yuv.Check(img); err != nil {
+		return dst, fmt.Errorf("jpegenc: picture %w", err)
+	}
+	b := img.Rect
+	dst, bw, err := e.begin(dst, b)
+	if err != nil {
+		return dst, err
+	}
+	var (
+		yb     [4][64]float32
+		cb, cr [64]float32
+		dcPrev [3]int32
+	)
+	aligned := b.Min.X%2 == 0 && b.Min.Y%2 == 0
+	for my := 0; my < b.Dy(); my += 16 {
+		for mx := 0; mx < b.Dx(); mx += 16 {
+			loadLuma(img, mx, my, &yb)
+			if aligned {
+				loadChroma(img, mx, my, &cb, &cr)
+			} else {
+				loadChromaUnaligned(img, mx, my, &cb, &cr)
+			}
+			e.mcu(&bw, &yb, &cb, &cr, &dcPrev)
+		}
+	}
+	return e.end(bw), nil
+}
+
+// begin checks the size, appends the header with it and reserves room.
+func (e *Encoder) begin(dst []byte, b image.Rectangle) ([]byte, bitWriter, error) {
 	w, h := b.Dx(), b.Dy()
 	if w <= 0 || h <= 0 || w > 0xFFFF || h > 0xFFFF {
-		return dst, fmt.Errorf("jpegenc: cannot encode a %dx%d picture", w, h)
+		return dst, bitWriter{}, fmt.Errorf("jpegenc: cannot encode a %dx%d picture", w, h)
 	}
 	start := len(dst)
 	dst = append(dst, e.header...)
@@ -175,29 +235,100 @@ func (e *Encoder) Encode(dst []byte, img *image.RGBA) ([]byte, error) {
 	// Typical compressed size is well under a byte per pixel; reserving
 	// half of that up front avoids most regrowth.
 	dst = grow(dst, w*h/2)
+	return dst, bitWriter{buf: dst}, nil
+}
 
-	bw := bitWriter{buf: dst}
-	var (
-		yb     [4][64]float32
-		cb, cr [64]float32
-		dcPrev [3]int32
-	)
-	for my := 0; my < h; my += 16 {
-		for mx := 0; mx < w; mx += 16 {
-			loadMCU(img, b.Min.X+mx, b.Min.Y+my, &yb, &cb, &cr)
-			for i := range yb {
-				fdct(&yb[i])
-				dcPrev[0] = e.block(&bw, &yb[i], dcPrev[0], 0)
-			}
-			fdct(&cb)
-			dcPrev[1] = e.block(&bw, &cb, dcPrev[1], 1)
-			fdct(&cr)
-			dcPrev[2] = e.block(&bw, &cr, dcPrev[2], 1)
-		}
+// mcu transforms and codes one loaded macroblock.
+func (e *Encoder) mcu(bw *bitWriter, yb *[4][64]float32, cb, cr *[64]float32, dcPrev *[3]int32) {
+	for i := range yb {
+		fdct(&yb[i])
+		dcPrev[0] = e.block(bw, &yb[i], dcPrev[0], 0)
 	}
+	fdct(cb)
+	dcPrev[1] = e.block(bw, cb, dcPrev[1], 1)
+	fdct(cr)
+	dcPrev[2] = e.block(bw, cr, dcPrev[2], 1)
+}
+
+// end flushes the entropy-coded data and appends EOI.
+func (e *Encoder) end(bw bitWriter) []byte {
 	bw.emit(0x7F, 7) // pad the last byte with ones
 	bw.flushBytes()
-	return append(bw.buf, 0xFF, 0xD9), nil
+	return append(bw.buf, 0xFF, 0xD9)
+}
+
+// loadLuma level-shifts the 16×16 luma macroblock at (mx, my) (relative to
+// the rectangle) into four blocks, repeating the last row and column past
+// the picture's edge as image/jpeg does.
+func loadLuma(img *image.YCbCr, mx, my int, yb *[4][64]float32) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for j := 0; j < 16; j++ {
+		sy := min(my+j, h-1)
+		row := img.Y[sy*img.YStride : sy*img.YStride+w]
+		blk := &yb[(j/8)*2]
+		blk2 := &yb[(j/8)*2+1]
+		o := (j % 8) * 8
+		if mx+16 <= w {
+			px := (*[16]byte)(row[mx : mx+16])
+			for i := 0; i < 8; i++ {
+				blk[o+i] = float32(int32(px[i]) - 128)
+				blk2[o+i] = float32(int32(px[8+i]) - 128)
+			}
+			continue
+		}
+		for i := 0; i < 8; i++ {
+			blk[o+i] = float32(int32(row[min(mx+i, w-1)]) - 128)
+			blk2[o+i] = float32(int32(row[min(mx+8+i, w-1)]) - 128)
+		}
+	}
+}
+
+// loadChroma copies the 8×8 chroma block of the macroblock at (mx, my) of a
+// picture whose rectangle starts at even coordinates, so that its chroma
+// samples are the stream's. Past the edge the last chroma row and column
+// repeat (what 2×2 averages of repeated edge pixels give).
+func loadChroma(img *image.YCbCr, mx, my int, cb, cr *[64]float32) {
+	cw, ch := yuv.ChromaSize(img.Rect)
+	cx, cy := mx/2, my/2
+	for j := 0; j < 8; j++ {
+		o := min(cy+j, ch-1) * img.CStride
+		rb, rr := img.Cb[o:o+cw], img.Cr[o:o+cw]
+		if cx+8 <= cw {
+			pb, pr := (*[8]byte)(rb[cx:cx+8]), (*[8]byte)(rr[cx:cx+8])
+			for i := 0; i < 8; i++ {
+				cb[j*8+i] = float32(int32(pb[i]) - 128)
+				cr[j*8+i] = float32(int32(pr[i]) - 128)
+			}
+			continue
+		}
+		for i := 0; i < 8; i++ {
+			x := min(cx+i, cw-1)
+			cb[j*8+i] = float32(int32(rb[x]) - 128)
+			cr[j*8+i] = float32(int32(rr[x]) - 128)
+		}
+	}
+}
+
+// loadChromaUnaligned averages, for each stream chroma sample of the
+// macroblock at (mx, my), the chroma of its 2×2 pixels (edge pixels
+// repeated) looked up through COffset: with an odd origin those pixels
+// belong to different source blocks.
+func loadChromaUnaligned(img *image.YCbCr, mx, my int, cb, cr *[64]float32) {
+	r := img.Rect
+	for j := 0; j < 8; j++ {
+		for i := 0; i < 8; i++ {
+			var sb, sr int32
+			for k := 0; k < 4; k++ {
+				x := r.Min.X + min(mx+2*i+k%2, r.Dx()-1)
+				y := r.Min.Y + min(my+2*j+k/2, r.Dy()-1)
+				c := img.COffset(x, y)
+				sb += int32(img.Cb[c])
+				sr += int32(img.Cr[c])
+			}
+			cb[j*8+i] = float32(sb)*0.25 - 128
+			cr[j*8+i] = float32(sr)*0.25 - 128
+		}
+	}
 }
 
 func grow(b []byte, n int) []byte {

@@ -17,7 +17,7 @@ import (
 func testPicture(w, h int) *image.RGBA {
 	sc := contexttest.Scene{W: w, H: h, N: 1, Square: min(w, h) / 3,
 		Color: color.RGBA{R: 230, G: 30, B: 30, A: 255}, Start: image.Pt(w/4, h/4)}
-	img := sc.Frames()[0]
+	img := sc.RGBAFrames()[0]
 	// A smooth colour ramp over the left third adds low-frequency chroma.
 	for y := 0; y < h; y++ {
 		for x := 0; x < w/3; x++ {

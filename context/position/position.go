@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/anyanomaly/anyanomaly/context/grid"
+	"github.com/anyanomaly/anyanomaly/context/internal/yuv"
 	"github.com/anyanomaly/anyanomaly/context/relevance"
 	"github.com/anyanomaly/anyanomaly/context/resample"
 )
@@ -104,10 +105,11 @@ func (b *Builder) Release(r *Result) {
 }
 
 // Build makes the PC image of frame key of seg; frame is that frame's
-// picture.
-func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Result, error) {
-	if frame == nil || frame.Bounds().Empty() {
-		return nil, fmt.Errorf("position: key frame %d is nil or empty", key)
+// picture (4:2:0, as relevance.CheckFrames accepts). The PC image is RGB:
+// the frame is converted while it is resized.
+func (b *Builder) Build(seg relevance.Segment, key int, frame *image.YCbCr) (*Result, error) {
+	if err := yuv.Check(frame); err != nil {
+		return nil, fmt.Errorf("position: key frame %d %w", key, err)
 	}
 	r := b.get()
 	work, out := b.cfg.WorkSize, b.cfg.OutSize
@@ -129,7 +131,7 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.RGBA) (*Res
 	}
 	r.RawMin, r.RawMax, r.Constant = grid.Normalize(att)
 
-	resample.Bilinear(r.Image, r.Image.Rect, frame, frame.Bounds())
+	resample.BilinearYCbCr(r.Image, r.Image.Rect, frame, frame.Bounds())
 	if !r.Constant {
 		applyMap(r.Image, att)
 	}

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/context/contexttest"
@@ -12,12 +13,14 @@ import (
 	"github.com/anyanomaly/anyanomaly/context/relevance"
 )
 
-func uniform(w, h int, v uint8) *image.RGBA {
+// uniform is a w×h analysis frame of grey v (Y = v, neutral chroma, which
+// converts back to exactly v).
+func uniform(w, h int, v uint8) *image.YCbCr {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for i := 0; i < len(img.Pix); i += 4 {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = v, v, v, 255
 	}
-	return img
+	return contexttest.ToYCbCr(img)
 }
 
 // onlyWindow rates the window r == want 1 and every other 0.
@@ -189,8 +192,22 @@ func TestErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Build(contexttest.FuncSegment{}, 0, nil); err == nil {
-		t.Error("Build with a nil frame succeeded")
+	short := uniform(16, 16, 0)
+	short.Cr = short.Cr[:10]
+	for _, tc := range []struct {
+		name  string
+		frame *image.YCbCr
+	}{
+		{"nil", nil},
+		{"empty", image.NewYCbCr(image.Rectangle{}, image.YCbCrSubsampleRatio420)},
+		{"4:4:4", image.NewYCbCr(image.Rect(0, 0, 8, 8), image.YCbCrSubsampleRatio444)},
+		{"short Cr plane", short},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := b.Build(contexttest.FuncSegment{}, 5, tc.frame); err == nil || !strings.Contains(err.Error(), "key frame 5") {
+				t.Errorf("Build: %v, want an error naming key frame 5", err)
+			}
+		})
 	}
 }
 

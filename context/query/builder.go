@@ -60,8 +60,9 @@ func (b *Builder) Config() Config { return b.cfg }
 func (b *Builder) TextAgnostic() bool { return relevance.IsTextAgnostic(b.scorer) }
 
 // Build computes the key frames, the PC image and the TC grid of frames for
-// text. frames must hold at least four frames of one size.
-func (b *Builder) Build(frames []*image.RGBA, text string) (*Images, error) {
+// text. frames must hold at least four 4:2:0 frames of one size (see
+// relevance.CheckFrames).
+func (b *Builder) Build(frames []*image.YCbCr, text string) (*Images, error) {
 	if len(frames) < keyframe.MinFrames {
 		return nil, fmt.Errorf("query: segment has %d frames, need at least %d", len(frames), keyframe.MinFrames)
 	}
@@ -121,7 +122,8 @@ func (b *Builder) Release(im *Images) {
 }
 
 // Encode JPEG-encodes the three images at the configured quality (baseline,
-// 4:2:0, standard tables; see package jpegenc). The returned slices are the
+// 4:2:0, standard tables; see package jpegenc). The key frame goes in from
+// its planes, without colour conversion. The returned slices are the
 // caller's.
 func (b *Builder) Encode(im *Images) (JPEGs, error) {
 	if im == nil || im.KeyFrame == nil || im.Position == nil || im.Temporal == nil {
@@ -129,25 +131,27 @@ func (b *Builder) Encode(im *Images) (JPEGs, error) {
 	}
 	var out JPEGs
 	var err error
-	if out.KeyFrame, err = b.encode(im.KeyFrame); err != nil {
+	if out.KeyFrame, err = b.encode(func(dst []byte) ([]byte, error) { return b.jpeg.EncodeYCbCr(dst, im.KeyFrame) }); err != nil {
 		return JPEGs{}, fmt.Errorf("query: encode key frame: %w", err)
 	}
-	if out.Position, err = b.encode(im.Position); err != nil {
+	if out.Position, err = b.encode(func(dst []byte) ([]byte, error) { return b.jpeg.Encode(dst, im.Position) }); err != nil {
 		return JPEGs{}, fmt.Errorf("query: encode position context: %w", err)
 	}
-	if out.Temporal, err = b.encode(im.Temporal); err != nil {
+	if out.Temporal, err = b.encode(func(dst []byte) ([]byte, error) { return b.jpeg.Encode(dst, im.Temporal) }); err != nil {
 		return JPEGs{}, fmt.Errorf("query: encode temporal context: %w", err)
 	}
 	return out, nil
 }
 
-func (b *Builder) encode(img *image.RGBA) ([]byte, error) {
+// encode runs one encoder call on a pooled scratch buffer and returns a
+// copy of the exact size.
+func (b *Builder) encode(enc func(dst []byte) ([]byte, error)) ([]byte, error) {
 	buf, _ := b.enc.Get().(*[]byte)
 	if buf == nil {
 		buf = new([]byte)
 	}
 	defer b.enc.Put(buf)
-	out, err := b.jpeg.Encode((*buf)[:0], img)
+	out, err := enc((*buf)[:0])
 	*buf = out
 	if err != nil {
 		return nil, err

@@ -129,7 +129,7 @@ func TestBuildNotDivisibleBy4(t *testing.T) {
 // recycled buffers; the second must not show the first.
 func TestPooledBuildsAreIndependent(t *testing.T) {
 	b := newBuilder(t)
-	mk := func(x int) []*image.RGBA {
+	mk := func(x int) []*image.YCbCr {
 		return contexttest.Scene{W: 320, H: 180, N: 8, Square: 20, Color: color.RGBA{R: 230, A: 255},
 			Start: image.Pt(x, 20), Visible: func(i int) bool { return i == 2 }}.Frames()
 	}
@@ -154,18 +154,27 @@ func TestBuildErrors(t *testing.T) {
 	ok := contexttest.Scene{W: 32, H: 16, N: 4}.Frames()
 	odd := contexttest.Scene{W: 32, H: 17, N: 1}.Frames()
 	for _, tc := range []struct {
-		name   string
-		frames []*image.RGBA
+		name    string
+		frames  []*image.YCbCr
+		culprit string // what the error must name; "" for no check
 	}{
-		{"no frames", nil},
-		{"three frames", ok[:3]},
-		{"nil frame", []*image.RGBA{ok[0], ok[1], nil, ok[3]}},
-		{"mixed sizes", []*image.RGBA{ok[0], ok[1], odd[0], ok[3]}},
-		{"empty frames", []*image.RGBA{image.NewRGBA(image.Rectangle{}), ok[1], ok[2], ok[3]}},
+		{"no frames", nil, ""},
+		{"three frames", ok[:3], ""},
+		{"nil frame", []*image.YCbCr{ok[0], ok[1], nil, ok[3]}, "frame 2"},
+		{"mixed sizes", []*image.YCbCr{ok[0], ok[1], odd[0], ok[3]}, "frame 2"},
+		{"empty frames", []*image.YCbCr{image.NewYCbCr(image.Rectangle{}, image.YCbCrSubsampleRatio420), ok[1], ok[2], ok[3]}, "frame 0"},
+		{"4:2:2 frame", []*image.YCbCr{ok[0], image.NewYCbCr(ok[0].Rect, image.YCbCrSubsampleRatio422), ok[2], ok[3]}, "frame 1"},
+		{"short Y plane", []*image.YCbCr{ok[0], ok[1], ok[2], truncated(ok[3], 0)}, "frame 3"},
+		{"short Cb plane", []*image.YCbCr{ok[0], ok[1], ok[2], truncated(ok[3], 1)}, "frame 3"},
+		{"narrow stride", []*image.YCbCr{ok[0], ok[1], narrow(ok[2]), ok[3]}, "frame 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := b.Build(tc.frames, "x"); err == nil {
-				t.Error("Build succeeded")
+			_, err := b.Build(tc.frames, "x")
+			if err == nil {
+				t.Fatal("Build succeeded")
+			}
+			if !strings.Contains(err.Error(), tc.culprit) {
+				t.Errorf("error %q does not name %q", err, tc.culprit)
 			}
 		})
 	}
@@ -180,11 +189,30 @@ func TestBuildErrors(t *testing.T) {
 	}
 }
 
+// truncated is a copy of f's header whose plane p (0 Y, 1 Cb) lacks its
+// last byte.
+func truncated(f *image.YCbCr, p int) *image.YCbCr {
+	c := *f
+	if p == 0 {
+		c.Y = c.Y[:len(c.Y)-1]
+	} else {
+		c.Cb = c.Cb[:len(c.Cb)-1]
+	}
+	return &c
+}
+
+// narrow is a copy of f's header whose Y stride is shorter than a row.
+func narrow(f *image.YCbCr) *image.YCbCr {
+	c := *f
+	c.YStride = f.Rect.Dx() - 1
+	return &c
+}
+
 // failing is a scorer whose Prepare fails.
 type failing struct{}
 
 func (failing) Name() string { return "failing" }
-func (failing) Prepare([]*image.RGBA, string) (relevance.Segment, error) {
+func (failing) Prepare([]*image.YCbCr, string) (relevance.Segment, error) {
 	return nil, errFail
 }
 
@@ -246,7 +274,7 @@ func TestConfigValidate(t *testing.T) {
 func TestConcurrentBuilds(t *testing.T) {
 	b := newBuilder(t)
 	const workers = 4
-	segs := make([][]*image.RGBA, workers)
+	segs := make([][]*image.YCbCr, workers)
 	want := make([]query.JPEGs, workers)
 	for w := range segs {
 		segs[w] = contexttest.Scene{W: 160, H: 90, N: 8, Square: 12, Color: color.RGBA{R: 230, A: 255},

@@ -30,12 +30,15 @@ func FuzzBuild(f *testing.F) {
 			return // rejected configuration
 		}
 		rng := rand.New(rand.NewPCG(seed, 0))
-		frames := make([]*image.RGBA, n)
+		frames := make([]*image.YCbCr, n)
 		for i := range frames {
-			frames[i] = image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
-			for j := 0; j < len(frames[i].Pix); j += 1 + rng.IntN(64) {
-				frames[i].Pix[j] = uint8(rng.Uint32())
+			f := image.NewYCbCr(image.Rect(0, 0, int(w), int(h)), image.YCbCrSubsampleRatio420)
+			for _, p := range [][]byte{f.Y, f.Cb, f.Cr} {
+				for j := 0; j < len(p); j += 1 + rng.IntN(64) {
+					p[j] = uint8(rng.Uint32())
+				}
 			}
+			frames[i] = f
 		}
 		im, err := b.Build(frames, "x")
 		if err != nil {

@@ -22,9 +22,9 @@ type Images struct {
 	// FrameScores are the per-frame relevance scores the key frames were
 	// picked from.
 	FrameScores []float64
-	// KeyFrame is the key frame as it is. It is the caller's input frame,
-	// not a copy: encode it before the frames are recycled.
-	KeyFrame *image.RGBA
+	// KeyFrame is the key frame as it is (4:2:0 YCbCr). It is the caller's
+	// input frame, not a copy: encode it before the frames are recycled.
+	KeyFrame *image.YCbCr
 	// Position is the OutSize×OutSize PC image.
 	Position *image.RGBA
 	// Attention is the OutSize×OutSize attention map (row-major) in [0,1]

@@ -1,11 +1,12 @@
 package relevance
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"sync"
+
+	"github.com/anyanomaly/anyanomaly/context/internal/yuv"
 )
 
 // MotionConfig tunes the motion scorer. The zero value means the defaults.
@@ -15,8 +16,8 @@ type MotionConfig struct {
 	// becomes 80×45 cells of 8×8 pixels). Smaller is faster and blurrier.
 	GridSize int
 	// Samples is how many pixels of each cell are averaged into the cell's
-	// grey level (default 4, at most 64; at most the cell's width counts). They are spread evenly along the
-	// cell's middle row: one row per cell keeps the memory traffic at a
+	// grey level (default 4, at most 64; at most the cell's width counts).
+	// They are spread evenly along the cell's middle row: one row per cell keeps the memory traffic at a
 	// fraction of the frame (the cost of reading whole frames dominates
 	// otherwise) while the averaging still damps sensor noise.
 	Samples int
@@ -43,8 +44,8 @@ func (c MotionConfig) withDefaults() MotionConfig {
 // absolute grey-level difference between a region of a frame and the same
 // region of the segment's background, the background being the per-pixel
 // temporal median of the segment's frames. Everything is measured on a
-// reduced grey copy (see MotionConfig), so the result is in grey levels
-// (0–255).
+// reduced grey copy of the frames' Y plane (see MotionConfig), so the
+// result is in full-range luma levels (0–255).
 //
 // A Motion is safe for concurrent use; each Prepare works on its own pooled
 // buffers.
@@ -70,7 +71,7 @@ var ErrNoFrames = errors.New("relevance: no frames")
 // Prepare builds the reduced grey copies, the median background and one
 // summed-area table of the absolute difference per frame, so that every
 // later Frame or Region call costs a handful of operations. text is ignored.
-func (m *Motion) Prepare(frames []*image.RGBA, _ string) (Segment, error) {
+func (m *Motion) Prepare(frames []*image.YCbCr, _ string) (Segment, error) {
 	w, h, err := CheckFrames(frames)
 	if err != nil {
 		return nil, err
@@ -84,20 +85,19 @@ func (m *Motion) Prepare(frames []*image.RGBA, _ string) (Segment, error) {
 	return s, nil
 }
 
-// CheckFrames verifies that frames is non-empty, holds no nil or empty
-// image, and that all frames have the same size, which it returns.
-func CheckFrames(frames []*image.RGBA) (w, h int, err error) {
+// CheckFrames verifies that frames is non-empty, that every frame is a
+// non-empty 4:2:0 picture whose planes cover its rectangle, and that all
+// frames have the same size, which it returns. The error names the first
+// bad frame's index.
+func CheckFrames(frames []*image.YCbCr) (w, h int, err error) {
 	if len(frames) == 0 {
 		return 0, 0, ErrNoFrames
 	}
 	for i, f := range frames {
-		if f == nil {
-			return 0, 0, fmt.Errorf("relevance: frame %d is nil", i)
+		if err := yuv.Check(f); err != nil {
+			return 0, 0, fmt.Errorf("relevance: frame %d %w", i, err)
 		}
 		b := f.Bounds()
-		if b.Empty() {
-			return 0, 0, fmt.Errorf("relevance: frame %d is empty (%v)", i, b)
-		}
 		if i == 0 {
 			w, h = b.Dx(), b.Dy()
 			continue
@@ -119,9 +119,9 @@ type motionSegment struct {
 	bg     []uint8   // gw×gh median background
 	sat    []uint32  // n × (gw+1)×(gh+1) summed-area tables of |grey-bg|
 	mean   []float64 // n frame means
-	cols   []int     // gw×samples byte offsets of sampled columns
+	cols   []int     // gw first sampled columns, one per cell column
 	rows   []int     // gh sampled rows, one per cell row
-	step   int       // byte distance between a cell's samples
+	step   int       // distance between a cell's samples
 	tmp    []uint8   // median scratch
 	words  []uint64  // median network scratch: n × ⌈cells/8⌉ words
 }
@@ -165,7 +165,7 @@ func grow[T any](b []T, n int) []T {
 	return b[:n]
 }
 
-func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig) {
+func (s *motionSegment) prepare(frames []*image.YCbCr, w, h int, cfg MotionConfig) {
 	n := len(frames)
 	gw, gh := gridSize(w, h, cfg.GridSize)
 	cells := gw * gh
@@ -175,10 +175,7 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 	sp = max(1, min(sp, w/gw))
 	var step int
 	s.cols, step = cellStarts(s.cols, w, gw, sp)
-	for i := range s.cols {
-		s.cols[i] *= 4
-	}
-	s.step = 4 * step
+	s.step = step
 	s.rows, _ = cellStarts(s.rows, h, gh, 1)
 	s.grey = grow(s.grey, n*cells)
 	s.bg = grow(s.bg, cells)
@@ -221,47 +218,35 @@ func (s *motionSegment) prepare(frames []*image.RGBA, w, h int, cfg MotionConfig
 	}
 }
 
-// reduce writes the reduced grey copy of f into dst. The grey level is
-// (R + 2G + B)/4: motion needs a brightness, not colorimetric luma, and
-// this one needs no multiplications.
-func (s *motionSegment) reduce(f *image.RGBA, dst []uint8, sp int) {
+// reduce writes the reduced grey copy of f into dst, read straight from the
+// Y plane: full-range luma is the brightness motion needs, and reading one
+// byte per sample keeps the pass at a fraction of the frame's memory.
+func (s *motionSegment) reduce(f *image.YCbCr, dst []uint8, sp int) {
 	gw := s.gw
-	base := f.PixOffset(f.Rect.Min.X, f.Rect.Min.Y)
-	rowLen := f.Rect.Dx() * 4
+	w := f.Rect.Dx()
 	cols := s.cols[:gw]
 	d := s.step
-	span := (sp-1)*d + 4
-	div := uint32(4 * sp)
+	span := (sp-1)*d + 1
 	for y := 0; y < s.gh; y++ {
-		o := base + s.rows[y]*f.Stride
-		row := f.Pix[o : o+rowLen]
+		o := s.rows[y] * f.YStride
+		row := f.Y[o : o+w]
 		out := dst[y*gw : (y+1)*gw]
-		if sp == 4 && d == 8 {
+		if sp == 4 && d == 2 {
 			// The default geometry (8-px cells): samples at every other
 			// pixel, read with constant offsets.
 			for x, c := range cols {
-				p := (*[28]byte)(row[c : c+28])
-				v0 := binary.LittleEndian.Uint32(p[0:4])
-				v1 := binary.LittleEndian.Uint32(p[8:12])
-				v2 := binary.LittleEndian.Uint32(p[16:20])
-				v3 := binary.LittleEndian.Uint32(p[24:28])
-				rb := v0&0x00FF00FF + v1&0x00FF00FF + v2&0x00FF00FF + v3&0x00FF00FF
-				g := v0>>8&0xFF + v1>>8&0xFF + v2>>8&0xFF + v3>>8&0xFF
-				out[x] = uint8((rb&0xFFFF + rb>>16 + 2*g + 8) >> 4)
+				p := (*[7]byte)(row[c : c+7])
+				out[x] = uint8((uint32(p[0]) + uint32(p[2]) + uint32(p[4]) + uint32(p[6]) + 2) >> 2)
 			}
 			continue
 		}
 		for x, c := range cols {
 			p := row[c : c+span]
-			// R and B add up in 16-bit lanes, G apart; 64 samples of 255
-			// still fit a lane.
-			var rb, g uint32
+			var sum uint32
 			for k := 0; k < len(p); k += d {
-				v := binary.LittleEndian.Uint32(p[k:])
-				rb += v & 0x00FF00FF
-				g += v >> 8 & 0xFF
+				sum += uint32(p[k])
 			}
-			out[x] = uint8((rb&0xFFFF + rb>>16 + 2*g + div/2) / div)
+			out[x] = uint8((sum + uint32(sp)/2) / uint32(sp))
 		}
 	}
 }

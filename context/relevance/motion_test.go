@@ -4,14 +4,15 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/context/contexttest"
 	"github.com/anyanomaly/anyanomaly/context/relevance"
 )
 
-// uniform returns a w×h frame of grey level v.
-func uniform(w, h int, v uint8) *image.RGBA {
+// uniformRGBA returns a w×h RGBA picture of grey level v.
+func uniformRGBA(w, h int, v uint8) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for i := 0; i < len(img.Pix); i += 4 {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = v, v, v, 255
@@ -19,19 +20,24 @@ func uniform(w, h int, v uint8) *image.RGBA {
 	return img
 }
 
+// uniform returns a w×h frame of grey level v (full-range Y = v).
+func uniform(w, h int, v uint8) *image.YCbCr {
+	return contexttest.ToYCbCr(uniformRGBA(w, h, v))
+}
+
 const eps = 1e-9
 
 // squareFrames are five 80×80 frames of grey 100, each with an 8×8 square of
 // grey 200 at a different place. With GridSize 80 every cell is one pixel,
 // so the median background is exactly 100 everywhere.
-func squareFrames() ([]*image.RGBA, []image.Rectangle) {
-	var frames []*image.RGBA
+func squareFrames() ([]*image.YCbCr, []image.Rectangle) {
+	var frames []*image.YCbCr
 	var squares []image.Rectangle
 	for i := 0; i < 5; i++ {
-		f := uniform(80, 80, 100)
+		f := uniformRGBA(80, 80, 100)
 		r := image.Rect(8+12*i, 8, 16+12*i, 16)
 		contexttest.Fill(f, r, color.RGBA{200, 200, 200, 255})
-		frames = append(frames, f)
+		frames = append(frames, contexttest.ToYCbCr(f))
 		squares = append(squares, r)
 	}
 	return frames, squares
@@ -99,7 +105,7 @@ func TestMotionMedian(t *testing.T) {
 		{"static", []uint8{77, 77, 77, 77}, 77},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var frames []*image.RGBA
+			var frames []*image.YCbCr
 			for _, v := range tc.levels {
 				frames = append(frames, uniform(32, 16, v))
 			}
@@ -122,11 +128,15 @@ func TestMotionMedian(t *testing.T) {
 }
 
 // TestMotionScene checks the realistic case: a textured background and a
-// square moving across it. Only the windows the square touches move.
+// square moving across it. Only the windows the square touches move: on
+// the square the score reaches at least half the mean luma contrast
+// between the square and the background it covers, above it nothing.
 func TestMotionScene(t *testing.T) {
 	sc := contexttest.Scene{W: 640, H: 360, N: 24, Square: 40,
 		Color: color.RGBA{R: 230, G: 30, B: 30, A: 255}, Start: image.Pt(100, 200), Step: image.Pt(12, 0)}
 	frames := sc.Frames()
+	bg := contexttest.ToYCbCr(contexttest.Background(sc.W, sc.H))
+	sqY, _, _ := color.RGBToYCbCr(sc.Color.R, sc.Color.G, sc.Color.B)
 	seg, err := relevance.NewMotion(relevance.MotionConfig{}).Prepare(frames, "")
 	if err != nil {
 		t.Fatal(err)
@@ -138,8 +148,15 @@ func TestMotionScene(t *testing.T) {
 		w := image.Rect(sq.Min.X*3/8, sq.Min.Y*2/3, sq.Max.X*3/8, sq.Max.Y*2/3)
 		on := seg.Region(i, 240, w)
 		off := seg.Region(i, 240, w.Add(image.Pt(0, -60)))
-		if on < 30 || off > 1 {
-			t.Errorf("frame %d: on the square %.1f, above it %.1f", i, on, off)
+		var contrast float64
+		for y := sq.Min.Y; y < sq.Max.Y; y++ {
+			for x := sq.Min.X; x < sq.Max.X; x++ {
+				contrast += math.Abs(float64(sqY) - float64(bg.YCbCrAt(x, y).Y))
+			}
+		}
+		contrast /= float64(sq.Dx() * sq.Dy())
+		if on < contrast/2 || off > 1 {
+			t.Errorf("frame %d: on the square %.1f (contrast %.1f), above it %.1f", i, on, contrast, off)
 		}
 		if seg.Frame(i) <= 0 {
 			t.Errorf("frame %d rates %v", i, seg.Frame(i))
@@ -151,14 +168,16 @@ func TestMotionSubImages(t *testing.T) {
 	frames, _ := squareFrames()
 	// The same pictures as sub-images of larger canvases with another origin
 	// and stride must rate the same.
-	var subs []*image.RGBA
+	// The odd origin also puts other chroma under each pixel: motion reads
+	// luma only, so that must not matter.
+	var subs []*image.YCbCr
 	for _, f := range frames {
 		big := uniform(120, 100, 0)
 		off := image.Pt(17, 9)
 		for y := 0; y < 80; y++ {
-			copy(big.Pix[big.PixOffset(off.X, off.Y+y):], f.Pix[f.PixOffset(0, y):f.PixOffset(80, y)])
+			copy(big.Y[big.YOffset(off.X, off.Y+y):], f.Y[f.YOffset(0, y):f.YOffset(0, y)+80])
 		}
-		subs = append(subs, big.SubImage(image.Rectangle{Min: off, Max: off.Add(image.Pt(80, 80))}).(*image.RGBA))
+		subs = append(subs, big.SubImage(image.Rectangle{Min: off, Max: off.Add(image.Pt(80, 80))}).(*image.YCbCr))
 	}
 	m := relevance.NewMotion(relevance.MotionConfig{GridSize: 80})
 	a, err := m.Prepare(frames, "")
@@ -190,7 +209,7 @@ func TestMotionPoolReuse(t *testing.T) {
 		want := 100 * 64.0 / 6400
 		if round == 1 {
 			// A different size in between must not leave stale state.
-			other := []*image.RGBA{uniform(20, 60, 5), uniform(20, 60, 5), uniform(20, 60, 5)}
+			other := []*image.YCbCr{uniform(20, 60, 5), uniform(20, 60, 5), uniform(20, 60, 5)}
 			seg2, err := m.Prepare(other, "")
 			if err != nil {
 				t.Fatal(err)
@@ -212,19 +231,44 @@ func TestMotionErrors(t *testing.T) {
 	m := relevance.NewMotion(relevance.MotionConfig{})
 	for _, tc := range []struct {
 		name   string
-		frames []*image.RGBA
+		frames []*image.YCbCr
+		want   string // in the error
 	}{
-		{"none", nil},
-		{"nil frame", []*image.RGBA{uniform(4, 4, 0), nil}},
-		{"empty frame", []*image.RGBA{image.NewRGBA(image.Rectangle{})}},
-		{"size mismatch", []*image.RGBA{uniform(4, 4, 0), uniform(4, 5, 0)}},
+		{"none", nil, "no frames"},
+		{"nil frame", []*image.YCbCr{uniform(4, 4, 0), nil}, "frame 1 is nil"},
+		{"empty frame", []*image.YCbCr{image.NewYCbCr(image.Rectangle{}, image.YCbCrSubsampleRatio420)}, "frame 0 is empty"},
+		{"size mismatch", []*image.YCbCr{uniform(4, 4, 0), uniform(4, 5, 0)}, "frame 1 is 4x5"},
+		{"4:4:4", []*image.YCbCr{uniform(4, 4, 0), image.NewYCbCr(image.Rect(0, 0, 4, 4), image.YCbCrSubsampleRatio444)}, "frame 1 has subsampling"},
+		{"short Y", []*image.YCbCr{withPlanes(uniform(6, 4, 0), 23, 6, 6)}, "frame 0 has a Y plane"},
+		{"short Cr", []*image.YCbCr{uniform(6, 4, 0), withPlanes(uniform(6, 4, 0), 24, 6, 5)}, "frame 1 has Cb/Cr planes"},
+		{"Y stride below width", []*image.YCbCr{withStride(uniform(6, 4, 0), 5, 3)}, "frame 0 has a Y plane"},
+		{"negative origin", []*image.YCbCr{image.NewYCbCr(image.Rect(-2, 0, 4, 4), image.YCbCrSubsampleRatio420)}, "frame 0 has a negative origin"},
+		{"C stride below width", []*image.YCbCr{withStride(uniform(6, 4, 0), 6, 2)}, "frame 0 has Cb/Cr planes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := m.Prepare(tc.frames, ""); err == nil {
-				t.Error("Prepare succeeded")
+			_, err := m.Prepare(tc.frames, "")
+			if err == nil {
+				t.Fatal("Prepare succeeded")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
 			}
 		})
 	}
+}
+
+// withPlanes is f with its planes cut to the given lengths.
+func withPlanes(f *image.YCbCr, y, cb, cr int) *image.YCbCr {
+	c := *f
+	c.Y, c.Cb, c.Cr = c.Y[:y], c.Cb[:cb], c.Cr[:cr]
+	return &c
+}
+
+// withStride is f with other strides.
+func withStride(f *image.YCbCr, ys, cs int) *image.YCbCr {
+	c := *f
+	c.YStride, c.CStride = ys, cs
+	return &c
 }
 
 func TestMotionIsTextAgnostic(t *testing.T) {

@@ -16,9 +16,9 @@ type Scorer interface {
 	Name() string
 	// Prepare does the per-segment work (background model, embeddings, …)
 	// and returns a Segment that answers relevance questions about the
-	// frames for text. frames must not be modified while the Segment is in
-	// use.
-	Prepare(frames []*image.RGBA, text string) (Segment, error)
+	// frames for text. frames are 4:2:0 full-range YCbCr (see CheckFrames)
+	// and must not be modified while the Segment is in use.
+	Prepare(frames []*image.YCbCr, text string) (Segment, error)
 }
 
 // Segment answers relevance questions about the frames it was prepared

@@ -1,4 +1,5 @@
-// Package resample scales *image.RGBA pictures bilinearly in fixed point.
+// Package resample scales pictures bilinearly in fixed point: RGBA to RGBA,
+// and 4:2:0 YCbCr analysis frames to RGBA with the colour conversion folded in.
 // It exists because the context builders resample a few hundred thousand
 // pixels per segment under a millisecond budget; golang.org/x/image/draw's
 // ApproxBiLinear gives the same kind of result several times slower.

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/anyanomaly/anyanomaly/context/grid"
+	"github.com/anyanomaly/anyanomaly/context/internal/yuv"
 	"github.com/anyanomaly/anyanomaly/context/relevance"
 	"github.com/anyanomaly/anyanomaly/context/resample"
 )
@@ -85,14 +86,16 @@ func (b *Builder) Release(r *Result) {
 // Build picks the window position (over all scales) whose best crop among
 // the four temporal key frames idx is the most relevant, and tiles that
 // window of the four frames in time order. On ties the earlier scale, then
-// the earlier window in row-major order, wins.
-func (b *Builder) Build(seg relevance.Segment, frames []*image.RGBA, idx [4]int) (*Result, error) {
+// the earlier window in row-major order, wins. frames are 4:2:0 (as
+// relevance.CheckFrames accepts); the tiles are converted to RGB while they
+// are resampled.
+func (b *Builder) Build(seg relevance.Segment, frames []*image.YCbCr, idx [4]int) (*Result, error) {
 	for j, i := range idx {
 		if i < 0 || i >= len(frames) {
 			return nil, fmt.Errorf("temporal: key frame %d index %d out of range [0,%d)", j, i, len(frames))
 		}
-		if frames[i] == nil || frames[i].Bounds().Empty() {
-			return nil, fmt.Errorf("temporal: frame %d is nil or empty", i)
+		if err := yuv.Check(frames[i]); err != nil {
+			return nil, fmt.Errorf("temporal: frame %d %w", i, err)
 		}
 	}
 	work := b.cfg.WorkSize
@@ -130,7 +133,7 @@ func (b *Builder) Build(seg relevance.Segment, frames []*image.RGBA, idx [4]int)
 		src := mapRect(r.Window, work, f.Bounds())
 		r.Sources[j] = src
 		dst := image.Rect((j%2)*t, (j/2)*t, (j%2+1)*t, (j/2+1)*t)
-		resample.Bilinear(r.Image, dst, f, src)
+		resample.BilinearYCbCr(r.Image, dst, f, src)
 	}
 	return r, nil
 }

@@ -14,10 +14,18 @@ import (
 
 var paperScales = []grid.Scale{{Size: 48, Stride: 48}, {Size: 80, Stride: 80}, {Size: 120, Stride: 120}}
 
-func uniform(w, h int, c color.RGBA) *image.RGBA {
+// uniform is a w×h analysis frame of colour c.
+func uniform(w, h int, c color.RGBA) *image.YCbCr {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	contexttest.Fill(img, img.Rect, c)
-	return img
+	return contexttest.ToYCbCr(img)
+}
+
+// roundTrip is c as a uniform analysis frame shows it: through
+// color.RGBToYCbCr and back.
+func roundTrip(c color.RGBA) color.RGBA {
+	r, g, b := color.YCbCrToRGB(color.RGBToYCbCr(c.R, c.G, c.B))
+	return color.RGBA{r, g, b, 255}
 }
 
 // TestHandComputed scripts the window scores: per frame, per window of the
@@ -25,7 +33,7 @@ func uniform(w, h int, c color.RGBA) *image.RGBA {
 // the best position wins, the earlier one on ties.
 func TestHandComputed(t *testing.T) {
 	colours := []color.RGBA{{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}, {255, 255, 0, 255}, {9, 9, 9, 255}}
-	var frames []*image.RGBA
+	var frames []*image.YCbCr
 	for _, c := range colours {
 		frames = append(frames, uniform(64, 32, c))
 	}
@@ -69,8 +77,8 @@ func TestHandComputed(t *testing.T) {
 			}
 			// Tiles in time order: TL, TR, BL, BR are frames 0–3.
 			for j, p := range []image.Point{{0, 0}, {2, 0}, {0, 2}, {2, 2}} {
-				if got := res.Image.RGBAAt(p.X+1, p.Y+1); got != colours[j] {
-					t.Errorf("tile %d is %v, want %v", j, got, colours[j])
+				if got, want := res.Image.RGBAAt(p.X+1, p.Y+1), roundTrip(colours[j]); got != want {
+					t.Errorf("tile %d is %v, want %v", j, got, want)
 				}
 			}
 			// The 120-px window of a 64×32 frame maps to a 32×16 source area.
@@ -170,8 +178,9 @@ func TestErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frames := []*image.RGBA{uniform(8, 8, color.RGBA{}), uniform(8, 8, color.RGBA{}), nil}
-	for _, idx := range [][4]int{{0, 1, 2, 3}, {0, 1, -1, 1}, {0, 1, 2, 1}} {
+	frames := []*image.YCbCr{uniform(8, 8, color.RGBA{}), uniform(8, 8, color.RGBA{}), nil,
+		image.NewYCbCr(image.Rect(0, 0, 8, 8), image.YCbCrSubsampleRatio422)}
+	for _, idx := range [][4]int{{0, 1, 2, 3}, {0, 1, -1, 1}, {0, 1, 2, 1}, {0, 1, 0, 3}, {0, 1, 1, 4}} {
 		if _, err := b.Build(contexttest.FuncSegment{}, frames, idx); err == nil {
 			t.Errorf("Build with indices %v succeeded", idx)
 		}
