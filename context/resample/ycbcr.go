@@ -1,7 +1,6 @@
 package resample
 
 import (
-	"encoding/binary"
 	"image"
 
 	"github.com/anyanomaly/anyanomaly/context/internal/yuv"
@@ -63,81 +62,96 @@ func BilinearYCbCr(dst *image.RGBA, dr image.Rectangle, src *image.YCbCr, sr ima
 	}
 	cw, _ := yuv.ChromaSize(src.Rect)
 	w := src.Rect.Dx()
-	// horiz interpolates source row sy (relative to sr) into slot.
-	horiz := func(slot int, sy int) {
+	// Rows live in the cache slot of their parity, so a row shared by
+	// consecutive output rows is interpolated once. Chroma rows are cached
+	// by chroma row: two source rows share one.
+	cachedY, cachedC := [2]int{-1, -1}, [2]int{-1, -1}
+	row := func(sy int) (yslot, cslot int) {
 		ay := sr.Min.Y + sy
-		yo := (ay - src.Rect.Min.Y) * src.YStride
-		co := (ay/2 - src.Rect.Min.Y/2) * src.CStride
-		horizontalYCbCr(ycache[slot], ccache[slot], src.Y[yo:yo+w], src.Cb[co:co+cw], src.Cr[co:co+cw], xs)
+		yslot = sy & 1
+		if cachedY[yslot] != sy {
+			o := (ay - src.Rect.Min.Y) * src.YStride
+			horizontalY(ycache[yslot], src.Y[o:o+w], xs)
+			cachedY[yslot] = sy
+		}
+		cy := ay/2 - src.Rect.Min.Y/2
+		cslot = cy & 1
+		if cachedC[cslot] != cy {
+			o := cy * src.CStride
+			horizontalC(ccache[cslot], src.Cb[o:o+cw], src.Cr[o:o+cw], xs)
+			cachedC[cslot] = cy
+		}
+		return yslot, cslot
 	}
-	cached := [2]int{-1, -1}
 	var ytap [3]int32
 	for oy := 0; oy < oh; oy++ {
 		taps1(ytap[:], sr.Dy(), oh, oy)
 		y0, y1, wy := int(ytap[0]), int(ytap[1]), uint32(ytap[2])
-		if cached[y0&1] != y0 {
-			horiz(y0&1, y0)
-			cached[y0&1] = y0
-		}
-		if y1 != y0 && cached[y1&1] != y1 {
-			horiz(y1&1, y1)
-			cached[y1&1] = y1
-		}
-		d := dst.PixOffset(dr.Min.X, dr.Min.Y+oy)
 		if y1 == y0 {
 			wy = 0
 		}
-		verticalYCbCr(dst.Pix[d:d+4*ow], ycache[y0&1], ccache[y0&1], ycache[y1&1], ccache[y1&1], wy)
+		ys0, cs0 := row(y0)
+		ys1, cs1 := ys0, cs0
+		if wy != 0 {
+			ys1, cs1 = row(y1)
+		}
+		d := dst.PixOffset(dr.Min.X, dr.Min.Y+oy)
+		verticalYCbCr(dst.Pix[d:d+4*ow], ycache[ys0], ccache[cs0], ycache[ys1], ccache[cs1], wy)
 	}
 }
 
-// horizontalYCbCr interpolates one row: luma with 8 fractional bits into
-// ys, Cb and Cr likewise into the low and high 16-bit lanes of cs (with
-// weights summing to 256 a lane holds at most 255·256).
-func horizontalYCbCr(ys, cs []uint32, yrow, cbrow, crrow []byte, xs []ycTap) {
-	cs = cs[:len(ys)]
-	xs = xs[:len(ys)]
-	for x := range ys {
+// horizontalY interpolates one luma row into ys with 8 fractional bits.
+func horizontalY(ys []uint32, yrow []byte, xs []ycTap) {
+	ys = ys[:len(xs)]
+	for x := range xs {
 		t := &xs[x]
-		w := t.w
-		ys[x] = uint32(yrow[t.y0])*(256-w) + uint32(yrow[t.y1])*w
+		ys[x] = uint32(yrow[t.y0])*(256-t.w) + uint32(yrow[t.y1])*t.w
+	}
+}
+
+// horizontalC interpolates one chroma row: Cb and Cr with 8 fractional
+// bits into the low and high 16-bit lanes of cs (with weights summing to
+// 256 a lane holds at most 255·256).
+func horizontalC(cs []uint32, cbrow, crrow []byte, xs []ycTap) {
+	cs = cs[:len(xs)]
+	for x := range xs {
+		t := &xs[x]
 		a := uint32(cbrow[t.c0]) | uint32(crrow[t.c0])<<16
 		b := uint32(cbrow[t.c1]) | uint32(crrow[t.c1])<<16
-		cs[x] = a*(256-w) + b*w
+		cs[x] = a*(256-t.w) + b*t.w
 	}
 }
 
 // verticalYCbCr blends two interpolated rows with weight w/256 on the
-// second and converts to RGBA. The blend leaves 16 fractional bits, the
-// precision color.YCbCrToRGB computes in; with whole-number inputs (weights
-// 0) the result is exactly that function's.
+// second and converts to RGBA. Luma keeps the 16 fractional bits
+// color.YCbCrToRGB computes in, chroma 7 (what keeps its products in 32
+// bits); with whole-number inputs (weights 0) the result is exactly that
+// function's.
 func verticalYCbCr(out []byte, y0, c0, y1, c1 []uint32, w uint32) {
 	n := len(y0)
 	out = out[:4*n]
 	y1, c0, c1 = y1[:n], c0[:n], c1[:n]
-	w0 := uint32(256 - w)
+	w0 := 256 - w
 	for x := 0; x < n; x++ {
-		yv := int64(y0[x]*w0 + y1[x]*w)
+		yv := int32(y0[x]*w0 + y1[x]*w)
 		ca, cb := c0[x], c1[x]
-		cbv := int64((ca&0xFFFF)*w0+(cb&0xFFFF)*w) - 128<<16
-		crv := int64((ca>>16)*w0+(cb>>16)*w) - 128<<16
+		cbv := int32(((ca&0xFFFF)*w0+(cb&0xFFFF)*w)>>9) - 128<<7
+		crv := int32(((ca>>16)*w0+(cb>>16)*w)>>9) - 128<<7
 		// y·0x10101 for a whole y, as color.YCbCrToRGB scales luma.
 		yy := yv + yv>>8 + yv>>16
-		r := yy + (91881*crv)>>16
-		g := yy - (22554*cbv+46802*crv)>>16
-		b := yy + (116130*cbv)>>16
-		binary.LittleEndian.PutUint32(out[4*x:], clip(r)|clip(g)<<8|clip(b)<<16|0xFF<<24)
+		r := yy + (91881*crv)>>7
+		g := yy - (22554*cbv+46802*crv)>>7
+		b := yy + (116130*cbv)>>7
+		p := (*[4]byte)(out[4*x : 4*x+4])
+		p[0], p[1], p[2], p[3] = clip(r), clip(g), clip(b), 0xFF
 	}
 }
 
-// clip turns a 16.16 fixed-point channel into 0–255, truncating like
-// color.YCbCrToRGB.
-func clip(v int64) uint32 {
-	if v < 0 {
-		return 0
+// clip turns a 16.16 fixed-point channel into 0–255, truncating and
+// clamping like color.YCbCrToRGB.
+func clip(v int32) uint8 {
+	if uint32(v)&0xFF000000 == 0 {
+		return uint8(v >> 16)
 	}
-	if v >= 256<<16 {
-		return 255
-	}
-	return uint32(v >> 16)
+	return uint8(^(v >> 31))
 }
