@@ -30,17 +30,17 @@ func TestCameraRecyclesReleasedImages(t *testing.T) {
 				continue
 			}
 			for _, f := range h.Frames {
-				if idx, ok := live[&f.Image.Pix[0]]; ok && idx != f.Index {
+				if idx, ok := live[&f.Image.Y[0]]; ok && idx != f.Index {
 					t.Fatalf("frames %d and %d share one image while both segments are held", idx, f.Index)
 				}
-				live[&f.Image.Pix[0]] = f.Index
+				live[&f.Image.Y[0]] = f.Index
 			}
 		}
 		for _, f := range s.Frames {
-			if idx, ok := seen[&f.Image.Pix[0]]; ok && idx != f.Index {
+			if idx, ok := seen[&f.Image.Y[0]]; ok && idx != f.Index {
 				reused++
 			}
-			seen[&f.Image.Pix[0]] = f.Index
+			seen[&f.Image.Y[0]] = f.Index
 		}
 		held.Release()
 		held = s

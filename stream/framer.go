@@ -10,7 +10,7 @@ import (
 )
 
 // framer is the stage shared by every source: decoded picture → sampled →
-// scaled RGBA frame → segment. It runs on the decoding goroutine.
+// scaled YCbCr 4:2:0 frame → segment. It runs on the decoding goroutine.
 type framer struct {
 	cameraID string
 	sampler  sampler
@@ -22,7 +22,7 @@ type framer struct {
 	// released segments; held mirrors the segmenter's window.
 	pool     *imagePool
 	held     []*pooledImage
-	alloc    func(w, h int) *image.RGBA
+	alloc    func(w, h int) *image.YCbCr
 	analysed int64
 	// counters
 	sampled  int64
@@ -78,7 +78,7 @@ func (f *framer) push(p *decode.Picture, sourceIndex int64, pts time.Duration, w
 // track keeps the reference counts of pooled images in step with the
 // segmenter: the window holds one reference to each of its frames, and
 // every emitted segment one to each of its frames until it is released.
-func (f *framer) track(img *image.RGBA, s *segment.Segment, pending int) {
+func (f *framer) track(img *image.YCbCr, s *segment.Segment, pending int) {
 	r := &pooledImage{img: img, pool: f.pool}
 	r.refs.Store(1)
 	if s == nil && f.seg.Pending() == pending {

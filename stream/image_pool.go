@@ -4,30 +4,32 @@ import (
 	"image"
 	"sync"
 	"sync/atomic"
+
+	"github.com/anyanomaly/anyanomaly/stream/decode"
 )
 
 // imagePool is a bounded free list of analysis images, keyed by size. Only
 // images handed back through Segment.Release enter it, and it keeps at most
 // max of each size, so a consumer that never releases cannot make it grow;
 // its images are then simply garbage collected. Images are not cleared:
-// the scaler overwrites every byte, alpha included
+// the scaler overwrites every sample of every plane
 // (decode.TestScalerMatchesReference fills the destination with stale bytes
 // first).
 type imagePool struct {
 	max int
 
 	mu   sync.Mutex
-	free map[image.Point][]*image.RGBA
+	free map[image.Point][]*image.YCbCr
 	// reused counts images handed out again rather than allocated (tests).
 	reused atomic.Int64
 }
 
 func newImagePool(max int) *imagePool {
-	return &imagePool{max: max, free: map[image.Point][]*image.RGBA{}}
+	return &imagePool{max: max, free: map[image.Point][]*image.YCbCr{}}
 }
 
 // get returns a w×h image with undefined content.
-func (p *imagePool) get(w, h int) *image.RGBA {
+func (p *imagePool) get(w, h int) *image.YCbCr {
 	k := image.Pt(w, h)
 	p.mu.Lock()
 	if l := p.free[k]; len(l) > 0 {
@@ -39,11 +41,11 @@ func (p *imagePool) get(w, h int) *image.RGBA {
 		return img
 	}
 	p.mu.Unlock()
-	return image.NewRGBA(image.Rect(0, 0, w, h))
+	return decode.NewImage(w, h)
 }
 
 // put hands img back; beyond the bound it is left to the garbage collector.
-func (p *imagePool) put(img *image.RGBA) {
+func (p *imagePool) put(img *image.YCbCr) {
 	k := img.Rect.Size()
 	p.mu.Lock()
 	if l := p.free[k]; len(l) < p.max {
@@ -69,7 +71,7 @@ func (p *imagePool) size() int {
 // reaches zero. Overlapping segments (Stride < N) share frames, so one
 // image may be held by several segments at once.
 type pooledImage struct {
-	img  *image.RGBA
+	img  *image.YCbCr
 	pool *imagePool
 	refs atomic.Int32
 }

@@ -3,13 +3,15 @@ package stream
 import (
 	"image"
 	"testing"
+
+	"github.com/anyanomaly/anyanomaly/stream/decode"
 )
 
 func TestImagePoolIsBounded(t *testing.T) {
 	p := newImagePool(3)
 	for range 10 {
-		p.put(image.NewRGBA(image.Rect(0, 0, 4, 2)))
-		p.put(image.NewRGBA(image.Rect(0, 0, 2, 4)))
+		p.put(decode.NewImage(4, 2))
+		p.put(decode.NewImage(2, 4))
 	}
 	if got := p.size(); got != 6 {
 		t.Fatalf("pool keeps %d images, want 3 of each of 2 sizes", got)

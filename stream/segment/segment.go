@@ -27,8 +27,12 @@ type Frame struct {
 	// Wall is the wall-clock capture time (RTCP sender reports when present,
 	// receive time otherwise; for files, start time plus PTS).
 	Wall time.Time
-	// Image is the RGB(A) picture at analysis size.
-	Image *image.RGBA
+	// Image is the picture at analysis size: full-range YCbCr 4:2:0 (JFIF,
+	// as image/color defines it), the decoder's own layout. A camera holds a
+	// whole segment of these, and 1.5 bytes per pixel instead of RGBA's 4 is
+	// what keeps that affordable; its At method and color.YCbCrToRGB give
+	// RGB when needed.
+	Image *image.YCbCr
 }
 
 // Segment is N consecutive analysed frames of one source.
@@ -93,8 +97,8 @@ func (s *Segment) End() time.Time {
 }
 
 // Images returns the segment's pictures in time order.
-func (s *Segment) Images() []*image.RGBA {
-	out := make([]*image.RGBA, len(s.Frames))
+func (s *Segment) Images() []*image.YCbCr {
+	out := make([]*image.YCbCr, len(s.Frames))
 	for i := range s.Frames {
 		out[i] = s.Frames[i].Image
 	}

@@ -217,13 +217,15 @@ func fill(img *image.RGBA, cx, cy, r float64, square bool, c color.RGBA) {
 }
 
 // RedFraction returns the fraction of img's pixels that are red-dominant.
-func RedFraction(img *image.RGBA) float64 {
+// It takes RGBA scenes and the pipeline's YCbCr frames alike (any image,
+// through the standard colour conversion).
+func RedFraction(img image.Image) float64 {
 	b := img.Bounds()
 	n := 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := img.Pix[img.PixOffset(b.Min.X, y):]
-		for x := 0; x < b.Dx(); x++ {
-			if RedDominant(row[4*x], row[4*x+1], row[4*x+2]) {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if RedDominant(uint8(r>>8), uint8(g>>8), uint8(bl>>8)) {
 				n++
 			}
 		}

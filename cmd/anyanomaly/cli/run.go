@@ -5,6 +5,7 @@ import (
 
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/pipeline"
+	"github.com/anyanomaly/anyanomaly/stream"
 )
 
 // DefaultConfigPath is where `make install` puts the configuration and
@@ -17,9 +18,11 @@ func newRunCmd(s IO) *cobra.Command {
 		Use:   "run",
 		Short: "Run the daemon",
 		Long: "Runs AnyAnomaly with the configuration FILE: reloads it on SIGHUP and when the file changes,\n" +
-			"serves /metrics, /healthz, /readyz and /api/v1/status, and stops cleanly on SIGTERM.",
+			"serves /metrics, /healthz, /readyz and /api/v1/status, and stops cleanly on SIGTERM.\n" +
+			"The garbage collector runs with GOGC=50 unless the GOGC environment variable is set.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			stream.TuneGC()
 			d := daemon.New(daemon.Options{
 				ConfigPath: configPath,
 				Version:    Version,

@@ -20,6 +20,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -56,6 +58,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: streambench suite|file|rtsp|cams|serve|scale ...")
 		os.Exit(2)
 	}
+	// Measure what the daemon runs: it sets the same collector target.
+	stream.TuneGC()
 	var err error
 	switch os.Args[1] {
 	case "suite":
@@ -125,12 +129,12 @@ func scaleMode(args []string) error {
 	defer sc.Close()
 	var (
 		frames int64
-		one    *image.RGBA
-		kept   = make([]*image.RGBA, max(1, *window))
+		one    *image.YCbCr
+		kept   = make([]*image.YCbCr, max(1, *window))
 	)
-	alloc := func(w, h int) *image.RGBA {
+	alloc := func(w, h int) *image.YCbCr {
 		if one == nil {
-			one = image.NewRGBA(image.Rect(0, 0, w, h))
+			one = decode.NewImage(w, h)
 		}
 		return one
 	}
@@ -139,7 +143,7 @@ func scaleMode(args []string) error {
 			frames++
 			return nil
 		}
-		var a func(w, h int) *image.RGBA
+		var a func(w, h int) *image.YCbCr
 		if *reuse {
 			a = alloc
 		}
@@ -198,6 +202,7 @@ func camsMode(args []string) error {
 	queue := fs.Int("queue", 0, "access unit queue")
 	long := fs.Int("long-side", 0, "analysis long side (0 = 640)")
 	segFrames := fs.Int("segment-frames", 0, "N (0 = 24)")
+	memProfile := fs.String("memprofile", "", "write an allocation profile here at the end (go tool pprof -sample_index=alloc_space)")
 	_ = fs.Parse(args)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -250,12 +255,34 @@ func camsMode(args []string) error {
 		tot, m := decoded()
 		if *frames > 0 && m >= *frames || *frames == 0 && time.Since(t0).Seconds() >= *seconds || time.Now().After(deadline) {
 			res := measure{Frames: tot - f0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
+			if os.Getenv("SB_MEMSTATS") != "" {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				fmt.Fprintf(os.Stderr, "heapInuse %.1f heapIdle %.1f released %.1f sys %.1f numGC %d nextGC %.1f stacks %.1f\n", float64(ms.HeapInuse)/1048576, float64(ms.HeapIdle)/1048576, float64(ms.HeapReleased)/1048576, float64(ms.Sys)/1048576, ms.NumGC, float64(ms.NextGC)/1048576, float64(ms.StackSys)/1048576)
+			}
+			if *memProfile != "" {
+				if err := writeHeapProfile(*memProfile); err != nil {
+					return err
+				}
+			}
 			cancel()
 			wg.Wait()
 			return emit(res)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func median(xs []float64) float64 {
