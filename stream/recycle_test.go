@@ -2,8 +2,8 @@ package stream_test
 
 import (
 	"bytes"
-	"image"
 	"context"
+	"image"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/stream"
