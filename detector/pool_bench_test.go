@@ -101,8 +101,10 @@ func BenchmarkPoolOverload(b *testing.B) {
 	for i := range b.N {
 		seg := &segment.Segment{CameraID: []string{"a", "b"}[i%2], Seq: uint64(i)}
 		for _, f := range proto.Frames {
-			img := image.NewRGBA(f.Image.Rect)
-			copy(img.Pix, f.Image.Pix)
+			img := image.NewYCbCr(f.Image.Rect, f.Image.SubsampleRatio)
+			copy(img.Y, f.Image.Y)
+			copy(img.Cb, f.Image.Cb)
+			copy(img.Cr, f.Image.Cr)
 			f.Image = img
 			seg.Frames = append(seg.Frames, f)
 		}

@@ -23,7 +23,9 @@ func (r *releases) track(seg *segment.Segment) *segment.Segment {
 		r.seqs[seg.Seq]++
 		r.mu.Unlock()
 		for _, f := range seg.Frames {
-			clear(f.Image.Pix)
+			clear(f.Image.Y)
+			clear(f.Image.Cb)
+			clear(f.Image.Cr)
 		}
 	})
 	return seg
