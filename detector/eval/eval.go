@@ -26,7 +26,9 @@ import (
 
 // Source delivers the complete segments of one test video: segmentFrames
 // consecutive frames each, every frame of the video, a trailing partial
-// segment not delivered. It returns the video's total frame count.
+// segment not delivered. It returns the video's total frame count. fn may
+// call Release on a segment once it no longer needs its images; a source
+// that recycles images may then reuse them for later frames.
 type Source interface {
 	Read(ctx context.Context, video string, segmentFrames int, fn func(*segment.Segment) error) (frames int, err error)
 }
@@ -191,6 +193,9 @@ func (e *Evaluator) scoreVideo(ctx context.Context, name string, runs []labels.R
 	next := uint64(0)
 	t0 := time.Now()
 	frames, err := e.deps.Source.Read(ctx, name, n, func(seg *segment.Segment) error {
+		// Scores keep no image, so the source may reuse them for later
+		// frames (a no-op for sources that do not recycle).
+		defer seg.Release()
 		if seg.Seq != next {
 			return fmt.Errorf("segment %d arrived when %d was expected", seg.Seq, next)
 		}

@@ -72,6 +72,7 @@ func (f *FileSource) Read(ctx context.Context, video string, segmentFrames int, 
 		Stride:        segmentFrames,
 		HWAccel:       f.cfg.HWAccel,
 		Logger:        f.cfg.Logger,
+		RecycleImages: true,
 	}, fn)
 	if err != nil {
 		return 0, err

@@ -135,6 +135,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 		g.Go(func() error {
 			for seg := range segs {
 				s, err := scorer.Score(gctx, client, seg, rule, source)
+				// The score keeps JPEG copies, not the frames: the reader
+				// may reuse their images.
+				seg.Release()
 				if err != nil {
 					return err
 				}
@@ -156,6 +159,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 		info, rerr = stream.ReadFile(gctx, cfg.Path, stream.FileOptions{
 			SampleFPS: cfg.SampleFPS, LongSide: cfg.LongSide, SegmentFrames: cfg.SegmentFrames, Stride: cfg.Stride,
 			HWAccel: cfg.HWAccel, FolderFPS: cfg.FolderFPS, Start: time.Unix(0, 0).UTC(), Logger: deps.Logger,
+			RecycleImages: true,
 		}, func(seg *segment.Segment) error {
 			select {
 			case segs <- seg:
