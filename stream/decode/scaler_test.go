@@ -64,8 +64,8 @@ func firstFrameOf(t *testing.T, lavfi, pixFmt string) *astiav.Frame {
 }
 
 // referenceYUV scales f the straightforward way, through astiav frames:
-// one area pass to FFmpeg's full-range 4:2:0 format (yuvj420p), which is
-// what the Scaler asks swscale for with its range settings.
+// one area pass to FFmpeg's full-range 4:2:0 format (yuvj420p), swscale
+// converting the range itself.
 func referenceYUV(t *testing.T, f *astiav.Frame, w, h int) (y, cb, cr []byte) {
 	t.Helper()
 	flags := astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagArea)
@@ -134,12 +134,28 @@ func TestScalerMatchesReference(t *testing.T) {
 	}
 }
 
+// comparePlane allows small differences: the Scaler expands a
+// limited-range result to full range after scaling, with rounded tables,
+// while swscale clips and expands its 15-bit intermediate values before
+// the vertical pass. Almost every sample is within one step; where the
+// source's chroma lies outside the legal range (testsrc2's saturated bars)
+// clipping before or after averaging differs by a few steps.
 func comparePlane(t *testing.T, name string, got []byte, stride int, want []byte, w, h int) {
 	t.Helper()
+	worst, far := 0, 0
 	for y := 0; y < h; y++ {
-		if string(got[y*stride:y*stride+w]) != string(want[y*w:(y+1)*w]) {
-			t.Fatalf("%s row %d differs from the yuvj420p astiav reference", name, y)
+		for x := 0; x < w; x++ {
+			d := int(got[y*stride+x]) - int(want[y*w+x])
+			d = max(d, -d)
+			worst = max(worst, d)
+			if d > 1 {
+				far++
+			}
 		}
+	}
+	t.Logf("%s: largest difference %d, %d of %d samples differ by more than 1", name, worst, far, w*h)
+	if worst > 8 || far*500 > w*h {
+		t.Fatalf("%s differs from the yuvj420p astiav reference: largest difference %d (max 8), %d of %d samples by more than 1 (max 0.2 %%)", name, worst, far, w*h)
 	}
 }
 
