@@ -14,5 +14,11 @@ command -v ffmpeg >/dev/null || { echo "bench_stream: ffmpeg CLI not found (scri
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/streambench" ./stream/internal/streambench
+# Debian's libavfilter links OpenBLAS, whose worker threads spin for about
+# 0.1 s after the library loads, in every process that links FFmpeg (the
+# ffmpeg CLI and ours alike): a start-up artefact worth 10-15 % of a 12 s
+# clip's CPU, not decoding. One thread removes it for both sides (the
+# systemd unit sets the same).
+export OPENBLAS_NUM_THREADS=1
 echo "# $(date -u +%FT%TZ) $(uname -m), $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)" >&2
 "$tmp/streambench" suite -dir "$tmp" -runs "$runs"
