@@ -66,6 +66,94 @@ static int aa_scale_yuv(struct SwsContext *c, const AVFrame *src, uint8_t *y, ui
 	aa_expand_chroma(cr, c_stride, (w + 1) / 2, (h + 1) / 2);
 	return ret;
 }
+
+// aa_box_plane averages k×k blocks of an 8-bit plane: what an area filter
+// computes when the ratio is exactly the integer k (each output pixel
+// covers k×k whole source pixels with equal weights), done directly. Per
+// output row it sums k source rows into acc (k*255 fits 16 bits for
+// k <= 8), then sums and rounds every run of k neighbours into q, and
+// keeps every k-th: computing k times too many sums is cheaper than a
+// strided loop, because contiguous loops vectorise. Inlined with a
+// constant k.
+static inline __attribute__((always_inline)) void aa_box_plane(const uint8_t *src, int ss, uint8_t *dst, int ds,
+                                                               int dw, int dh, const int k, uint16_t *acc,
+                                                               uint8_t *q) {
+	const int sw = dw * k;
+	const uint32_t mul = (65536 + k * k / 2) / (k * k);
+	for (int y = 0; y < dh; y++) {
+		const uint8_t *s = src + (size_t)y * k * ss;
+		for (int i = 0; i < sw; i++)
+			acc[i] = s[i];
+		for (int r = 1; r < k; r++) {
+			s += ss;
+			for (int i = 0; i < sw; i++)
+				acc[i] += s[i];
+		}
+		if (k <= 4) {
+			// Sixteen-bit arithmetic throughout (SSE2's pmulhuw):
+			// round(sum/k²) = floor((2·sum + k²) · m / 65536) with
+			// m = ceil(65536 / 2k²), exact for sum <= 255·k².
+			const uint16_t m = (uint16_t)((65536 + 2 * k * k - 1) / (2 * k * k));
+			for (int i = 0; i <= sw - k; i++) {
+				uint16_t sum = acc[i];
+				for (int j = 1; j < k; j++)
+					sum += acc[i + j];
+				uint16_t t = (uint16_t)(2 * sum + k * k);
+				q[i] = (uint8_t)(((uint32_t)t * m) >> 16);
+			}
+		} else {
+			for (int i = 0; i <= sw - k; i++) {
+				uint32_t sum = acc[i];
+				for (int j = 1; j < k; j++)
+					sum += acc[i + j];
+				q[i] = (uint8_t)((sum * mul + 32768) >> 16);
+			}
+		}
+		uint8_t *d = dst + (size_t)y * ds;
+		for (int x = 0; x < dw; x++)
+			d[x] = q[x * k];
+	}
+}
+
+#define AA_BOX_K(K)                                                                                      \
+	__attribute__((optimize("O3"))) static void aa_box_##K(const uint8_t *src, int ss, uint8_t *dst, int ds, \
+	                                                       int dw, int dh, uint16_t *acc, uint8_t *q) {       \
+		aa_box_plane(src, ss, dst, ds, dw, dh, K, acc, q);                                               \
+	}
+AA_BOX_K(2)
+AA_BOX_K(3)
+AA_BOX_K(4)
+
+__attribute__((optimize("O3"))) static void aa_box_any(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw,
+                                                       int dh, int k, uint16_t *acc, uint8_t *q) {
+	aa_box_plane(src, ss, dst, ds, dw, dh, k, acc, q);
+}
+
+static void aa_box(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw, int dh, int k, uint16_t *acc, uint8_t *q) {
+	switch (k) {
+	case 2: aa_box_2(src, ss, dst, ds, dw, dh, acc, q); break;
+	case 3: aa_box_3(src, ss, dst, ds, dw, dh, acc, q); break;
+	case 4: aa_box_4(src, ss, dst, ds, dw, dh, acc, q); break;
+	default: aa_box_any(src, ss, dst, ds, dw, dh, k, acc, q);
+	}
+}
+
+// aa_box_yuv is aa_scale_yuv for 8-bit 4:2:0 sources k times the output
+// size in both directions (1280x720 and 1920x1080 to 640x360, the common
+// camera cases): the same area result, about twice as fast as swscale's
+// general filter.
+static void aa_box_yuv(const AVFrame *src, uint8_t *y, uint8_t *cb, uint8_t *cr, int y_stride, int c_stride,
+                       int w, int h, int k, int expand, uint16_t *acc, uint8_t *q) {
+	int cw = (w + 1) / 2, ch = (h + 1) / 2;
+	aa_box(src->data[0], src->linesize[0], y, y_stride, w, h, k, acc, q);
+	aa_box(src->data[1], src->linesize[1], cb, c_stride, cw, ch, k, acc, q);
+	aa_box(src->data[2], src->linesize[2], cr, c_stride, cw, ch, k, acc, q);
+	if (!expand)
+		return;
+	aa_expand_luma(y, y_stride, w, h);
+	aa_expand_chroma(cb, c_stride, cw, ch);
+	aa_expand_chroma(cr, c_stride, cw, ch);
+}
 */
 import "C"
 
@@ -81,10 +169,13 @@ import (
 const DefaultLongSide = 640
 
 // Scaler converts decoded pictures to full-range YCbCr 4:2:0 images
-// (image.YCbCr, JFIF semantics) at analysis size with swscale's area
-// filter, in one pass. It keeps its swscale context between calls and
-// rebuilds it only when the source size, format or range changes. Not safe
-// for concurrent use.
+// (image.YCbCr, JFIF semantics) at analysis size with an area filter, in
+// one pass: swscale's SWS_AREA in general, and for 8-bit 4:2:0 sources
+// exactly 2 to 8 times the output size (720p, 1080p, 1440p, 2160p to
+// 640×360) the same k×k box average computed directly, two to three times
+// faster (TestScalerMatchesReference holds both to swscale's output). It
+// keeps its state between calls and rebuilds it only when the source size,
+// format or range changes. Not safe for concurrent use.
 //
 // The analysis frames stay in 4:2:0 rather than RGB: a camera holds a whole
 // segment of them (24 by default), and at 1.5 bytes per pixel instead of 4
@@ -100,6 +191,12 @@ type Scaler struct {
 	srcFull  bool
 	dstW     int
 	dstH     int
+	// box is the integer ratio k when the source is 8-bit 4:2:0 and
+	// exactly k times the output size (0 otherwise: swscale); acc is its
+	// row of column sums and q its rounded runs of k.
+	box int
+	acc []uint16
+	q   []uint8
 }
 
 // NewScaler returns a Scaler whose output has longSide pixels on its long
@@ -158,6 +255,13 @@ func (s *Scaler) Scale(p *Picture, alloc func(w, h int) *image.YCbCr) (*image.YC
 	if s.srcFull {
 		expand = 0
 	}
+	if s.box > 0 {
+		C.aa_box_yuv((*C.AVFrame)(f.UnsafePointer()),
+			(*C.uint8_t)(unsafe.Pointer(&img.Y[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cb[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cr[0])),
+			C.int(img.YStride), C.int(img.CStride), C.int(s.dstW), C.int(s.dstH), C.int(s.box), expand,
+			(*C.uint16_t)(unsafe.Pointer(&s.acc[0])), (*C.uint8_t)(unsafe.Pointer(&s.q[0])))
+		return img, nil
+	}
 	ret := C.aa_scale_yuv(s.ctx, (*C.AVFrame)(f.UnsafePointer()),
 		(*C.uint8_t)(unsafe.Pointer(&img.Y[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cb[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cr[0])),
 		C.int(img.YStride), C.int(img.CStride), C.int(s.dstW), C.int(s.dstH), expand)
@@ -208,7 +312,24 @@ func (s *Scaler) setup(w, h int, pf astiav.PixelFormat, full bool) error {
 		return fmt.Errorf("scale %dx%d %s -> %dx%d yuv420p: swscale cannot convert this", w, h, pf, s.dstW, s.dstH)
 	}
 	s.srcW, s.srcH, s.srcFmt, s.srcFull = w, h, pf, full
+	s.box, s.acc, s.q = 0, nil, nil
+	if k := boxRatio(w, h, s.dstW, s.dstH); k > 0 && (pf == astiav.PixelFormatYuv420P || pf == astiav.PixelFormatYuvj420P) {
+		s.box, s.acc, s.q = k, make([]uint16, w), make([]uint8, w)
+	}
 	return nil
+}
+
+// boxRatio returns k when a w×h 4:2:0 picture is exactly k (2..8) times
+// dw×dh in both directions, chroma planes included, and 0 otherwise.
+func boxRatio(w, h, dw, dh int) int {
+	if dw <= 0 || dh <= 0 || w%dw != 0 {
+		return 0
+	}
+	k := w / dw
+	if k < 2 || k > 8 || h != k*dh || (w+1)/2 != k*((dw+1)/2) || (h+1)/2 != k*((dh+1)/2) {
+		return 0
+	}
+	return k
 }
 
 func (s *Scaler) free() {

@@ -1,0 +1,38 @@
+package decode
+
+import (
+	"image"
+	"testing"
+)
+
+// BenchmarkScale scales one decoded 1080p and one 720p picture to 640×360
+// again and again (the picture stays in cache, unlike in the pipeline), by
+// the integer box path and by swscale's area filter.
+func BenchmarkScale(b *testing.B) {
+	for _, size := range []string{"1920x1080", "1280x720"} {
+		f := firstFrame(b, size, "yuv420p")
+		for _, path := range []string{"box", "swscale"} {
+			b.Run(size+"/"+path, func(b *testing.B) {
+				s := NewScaler(640)
+				defer s.Close()
+				img := NewImage(OutputSize(f.Width(), f.Height(), 640))
+				alloc := func(int, int) *image.YCbCr { return img }
+				p := &Picture{frame: f}
+				if _, err := s.Scale(p, alloc); err != nil {
+					b.Fatal(err)
+				}
+				if path == "swscale" {
+					s.box = 0
+				} else if s.box == 0 {
+					b.Fatal("no box path for this size")
+				}
+				b.ResetTimer()
+				for range b.N {
+					if _, err := s.Scale(p, alloc); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
