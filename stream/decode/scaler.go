@@ -27,10 +27,11 @@ static struct SwsContext *aa_sws_new(int sw, int sh, int sf, int dw, int dh, int
 }
 
 // Limited ("TV") to full ("JPEG") range, in fixed point so that GCC
-// vectorises the loops: luma (y-16)*255/219 as d + d*42/256, chroma
+// vectorises the loops (each function is compiled twice, for AVX2 and for
+// plain x86-64, and the loader picks one for the CPU): luma (y-16)*255/219 as d + d*42/256, chroma
 // (c-128)*255/224 + 128 as 128 + d + d*71/512, rounded and clamped (within
 // one step of the exact values). Every intermediate fits 16 bits.
-__attribute__((optimize("tree-vectorize"))) static void aa_expand_luma(uint8_t *p, int stride, int w, int h) {
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) static void aa_expand_luma(uint8_t *p, int stride, int w, int h) {
 	for (int r = 0; r < h; r++, p += stride)
 		for (int i = 0; i < w; i++) {
 			short d = (short)p[i] - 16;
@@ -39,7 +40,7 @@ __attribute__((optimize("tree-vectorize"))) static void aa_expand_luma(uint8_t *
 		}
 }
 
-__attribute__((optimize("tree-vectorize"))) static void aa_expand_chroma(uint8_t *p, int stride, int w, int h) {
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) static void aa_expand_chroma(uint8_t *p, int stride, int w, int h) {
 	for (int r = 0; r < h; r++, p += stride)
 		for (int i = 0; i < w; i++) {
 			short d = (short)p[i] - 128;
@@ -74,7 +75,8 @@ static int aa_scale_yuv(struct SwsContext *c, const AVFrame *src, uint8_t *y, ui
 // k <= 8), then sums and rounds every run of k neighbours into q, and
 // keeps every k-th: computing k times too many sums is cheaper than a
 // strided loop, because contiguous loops vectorise. Inlined with a
-// constant k.
+// constant k into functions compiled for AVX2 and for plain x86-64 (the
+// loader picks one for the CPU; AVX2 halves the time at 1080p).
 static inline __attribute__((always_inline)) void aa_box_plane(const uint8_t *src, int ss, uint8_t *dst, int ds,
                                                                int dw, int dh, const int k, uint16_t *acc,
                                                                uint8_t *q) {
@@ -116,7 +118,7 @@ static inline __attribute__((always_inline)) void aa_box_plane(const uint8_t *sr
 }
 
 #define AA_BOX_K(K)                                                                                      \
-	__attribute__((optimize("O3"))) static void aa_box_##K(const uint8_t *src, int ss, uint8_t *dst, int ds, \
+	__attribute__((optimize("O3"), target_clones("avx2", "default"))) static void aa_box_##K(const uint8_t *src, int ss, uint8_t *dst, int ds, \
 	                                                       int dw, int dh, uint16_t *acc, uint8_t *q) {       \
 		aa_box_plane(src, ss, dst, ds, dw, dh, K, acc, q);                                               \
 	}
@@ -124,7 +126,7 @@ AA_BOX_K(2)
 AA_BOX_K(3)
 AA_BOX_K(4)
 
-__attribute__((optimize("O3"))) static void aa_box_any(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw,
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) static void aa_box_any(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw,
                                                        int dh, int k, uint16_t *acc, uint8_t *q) {
 	aa_box_plane(src, ss, dst, ds, dw, dh, k, acc, q);
 }
