@@ -2,11 +2,13 @@
 # Ingest benchmarks for BENCHMARKS.md ("## Ingest (stream/)"), all in one run
 # on the same generated 720p and 1080p clips:
 #   - decode+scale throughput of the pipeline from a file and through RTSP
-#     loopback, against `ffmpeg -threads 1 -i CLIP -f null -` (frames per
-#     CPU-second, medians of RUNS runs);
+#     loopback (steady state: one camera at 2x and 8x real-time pace, three
+#     cameras at 2x), against `ffmpeg -threads 1 -i CLIP -f null -` (frames
+#     per CPU-second, medians of RUNS runs);
 #   - peak RSS per extra real-time 1080p25 camera;
 #   - CPU per real-time 1080p25 camera.
-# Usage: scripts/bench_stream.sh [RUNS]   (default 5; needs ffmpeg and Go)
+# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 7 minutes; needs
+# ffmpeg and Go)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
