@@ -29,6 +29,9 @@ type Camera struct {
 type CameraSettings struct {
 	// Transport is tcp, udp or auto.
 	Transport string `yaml:"transport" json:"transport"`
+	// TLSInsecure accepts an rtsps:// camera's certificate without
+	// verifying it (cameras ship self-signed ones); no effect on rtsp://.
+	TLSInsecure bool `yaml:"tls_insecure" json:"tls_insecure"`
 	// HWAccel is none, cuda, vaapi or auto.
 	HWAccel string `yaml:"hwaccel" json:"hwaccel"`
 	// SampleFPS is the analysis frame rate.

@@ -17,7 +17,7 @@ const (
 	// CameraUpdated: only rules, the motion gate or the name changed;
 	// apply in place without reconnecting.
 	CameraUpdated
-	// CameraRestart: the URL, transport, hwaccel, sampling, segment shape
+	// CameraRestart: the URL, transport, TLS check, hwaccel, sampling, segment shape
 	// or stall timeout changed; restart this camera's pipeline only.
 	CameraRestart
 	// CameraAdded: a new (or newly enabled) camera; start it.
@@ -48,7 +48,7 @@ func (c CameraChange) MarshalText() ([]byte, error) { return []byte(c.String()),
 
 // restartFields are the camera keys whose change needs a new pipeline.
 var restartFields = map[string]bool{
-	"url": true, "transport": true, "hwaccel": true, "sample_fps": true,
+	"url": true, "transport": true, "tls_insecure": true, "hwaccel": true, "sample_fps": true,
 	"segment": true, "stall_timeout": true,
 }
 

@@ -59,6 +59,10 @@ func TestDiff(t *testing.T) {
 			return strings.Replace(s, "url: rtsp://h/b", "url: rtsp://h/b\n    transport: udp", 1)
 		},
 			map[string]configs.CameraChange{"b": configs.CameraRestart, "a": configs.CameraUnchanged}, nil, nil},
+		{"tls_insecure restarts", func(s string) string {
+			return strings.Replace(s, "url: rtsp://h/b", "url: rtsp://h/b\n    tls_insecure: true", 1)
+		},
+			map[string]configs.CameraChange{"b": configs.CameraRestart, "a": configs.CameraUnchanged}, nil, nil},
 		{"defaults change reaches every camera", func(s string) string { return s + "defaults: {sample_fps: 2}\n" },
 			map[string]configs.CameraChange{"a": configs.CameraRestart, "b": configs.CameraRestart, "c": configs.CameraRestart}, nil, []string{"sample_fps"}},
 		{"added and removed", func(s string) string {

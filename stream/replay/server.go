@@ -7,6 +7,7 @@ package replay
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,9 @@ type Config struct {
 	TimestampBase uint32
 	// Username and Password, when set, are required from readers.
 	Username, Password string
+	// TLSConfig, when set, serves rtsps:// (RTSP and interleaved RTP over
+	// TLS; UDP is then off, as RTP over UDP would bypass TLS).
+	TLSConfig *tls.Config
 	// Speed multiplies the pace (0 or 1 = real time; benchmarks use more).
 	// RTP timestamps still follow the file's own clock.
 	Speed float64
@@ -114,8 +118,15 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // Addr is the RTSP listen address (valid after Ready).
 func (s *Server) Addr() string { return s.addr }
 
-// URL is the stream's rtsp:// URL (valid after Ready), without credentials.
-func (s *Server) URL() string { return "rtsp://" + s.addr + "/" + s.cfg.Path }
+// URL is the stream's rtsp:// (rtsps:// with TLSConfig) URL, valid after
+// Ready, without credentials.
+func (s *Server) URL() string {
+	scheme := "rtsp://"
+	if s.cfg.TLSConfig != nil {
+		scheme = "rtsps://"
+	}
+	return scheme + s.addr + "/" + s.cfg.Path
+}
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
@@ -139,6 +150,7 @@ func (s *Server) Run(ctx context.Context) error {
 		// bursts (and for faster-than-real-time benchmark replays).
 		WriteQueueSize: 4096,
 		Listen:         func(string, string) (net.Listener, error) { return ln, nil },
+		TLSConfig:      s.cfg.TLSConfig,
 	}
 	if err := s.startServer(srv, ln); err != nil {
 		ln.Close()
@@ -179,7 +191,7 @@ func (s *Server) Run(ctx context.Context) error {
 // startServer starts gortsplib with UDP on an even/odd port pair, retrying
 // on another pair if one is taken meanwhile.
 func (s *Server) startServer(srv *gortsplib.Server, ln net.Listener) error {
-	if s.cfg.UDPPort < 0 {
+	if s.cfg.UDPPort < 0 || s.cfg.TLSConfig != nil {
 		return wrapStart(srv.Start())
 	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())

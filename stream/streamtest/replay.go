@@ -2,6 +2,7 @@ package streamtest
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/url"
@@ -23,6 +24,9 @@ func WaitForReader() ReplayOption { return func(c *replay.Config) { c.WaitForRea
 
 // TCPOnly disables UDP transport on the server.
 func TCPOnly() ReplayOption { return func(c *replay.Config) { c.UDPPort = -1 } }
+
+// TLS serves rtsps:// with cfg (see SelfSignedTLS); UDP is then off.
+func TLS(cfg *tls.Config) ReplayOption { return func(c *replay.Config) { c.TLSConfig = cfg } }
 
 // Credentials requires a user name and password from readers.
 func Credentials(user, pass string) ReplayOption {
@@ -108,6 +112,9 @@ func (r *Replay) Server() *replay.Server { return r.srv }
 // URL is the stream's URL, with credentials when configured.
 func (r *Replay) URL() string {
 	u := url.URL{Scheme: "rtsp", Host: r.cfg.Listen, Path: "/" + r.cfg.Path}
+	if r.cfg.TLSConfig != nil {
+		u.Scheme = "rtsps"
+	}
 	if r.cfg.Username != "" || r.cfg.Password != "" {
 		u.User = url.UserPassword(r.cfg.Username, r.cfg.Password)
 	}

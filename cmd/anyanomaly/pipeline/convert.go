@@ -25,6 +25,7 @@ func cameraConfig(c *configs.Camera) stream.CameraConfig {
 		ID:            c.ID,
 		URL:           c.URL.Reveal(),
 		Transport:     c.Transport,
+		TLSInsecure:   c.TLSInsecure,
 		HWAccel:       hw,
 		SampleFPS:     c.SampleFPS,
 		SegmentFrames: c.Segment.Frames,

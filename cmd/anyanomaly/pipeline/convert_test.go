@@ -78,8 +78,13 @@ func TestCameraConfig(t *testing.T) {
 	cfg := parse(t)
 	sc := cameraConfig(cfg.Camera("cam1"))
 	if sc.ID != "cam1" || sc.URL != "rtsp://v:camPW@10.0.0.2/s" || sc.Transport != "udp" || sc.HWAccel != "" ||
-		sc.SampleFPS != 5 || sc.SegmentFrames != 12 || sc.Stride != 6 || sc.StallTimeout != 10*time.Second {
+		sc.SampleFPS != 5 || sc.SegmentFrames != 12 || sc.Stride != 6 || sc.StallTimeout != 10*time.Second || sc.TLSInsecure {
 		t.Errorf("stream config = %+v", sc)
+	}
+	c := *cfg.Camera("cam1")
+	c.TLSInsecure = true
+	if !cameraConfig(&c).TLSInsecure {
+		t.Error("tls_insecure did not reach the stream config")
 	}
 }
 
