@@ -55,6 +55,10 @@ type Config struct {
 	TimestampBase uint32
 	// Username and Password, when set, are required from readers.
 	Username, Password string
+	// ClockOffset shifts the wall clock that RTCP sender reports announce
+	// for the frames, like a camera whose clock is off (tests tell
+	// RTCP-derived times from receive times with it).
+	ClockOffset time.Duration
 	// TLSConfig, when set, serves rtsps:// (RTSP and interleaved RTP over
 	// TLS; UDP is then off, as RTP over UDP would bypass TLS).
 	TLSConfig *tls.Config
@@ -478,7 +482,7 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 			continue
 		}
 		ts := tsBase + uint32(int64(offset+pts)*90000/int64(time.Second))
-		ntp := start.Add(offset + pts)
+		ntp := start.Add(s.cfg.ClockOffset + offset + pts)
 		for _, p := range rpkts {
 			p.Timestamp = ts
 			if err := st.WritePacketRTPWithNTP(medi, p, ntp); err != nil {

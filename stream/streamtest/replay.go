@@ -28,6 +28,10 @@ func TCPOnly() ReplayOption { return func(c *replay.Config) { c.UDPPort = -1 } }
 // TLS serves rtsps:// with cfg (see SelfSignedTLS); UDP is then off.
 func TLS(cfg *tls.Config) ReplayOption { return func(c *replay.Config) { c.TLSConfig = cfg } }
 
+// ClockOffset makes the server's RTCP sender reports announce wall-clock
+// times shifted by d.
+func ClockOffset(d time.Duration) ReplayOption { return func(c *replay.Config) { c.ClockOffset = d } }
+
 // Credentials requires a user name and password from readers.
 func Credentials(user, pass string) ReplayOption {
 	return func(c *replay.Config) { c.Username, c.Password = user, pass }
