@@ -38,11 +38,16 @@ func runCamera(t *testing.T, cam *stream.Camera) (stop func()) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+// waitFor polls cond until d has passed; on time-out it fails the test,
+// printing the first of state (e.g. a camera's Stats) when given.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool, state ...func() stream.CameraStats) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
+			if len(state) > 0 {
+				t.Fatalf("timed out after %s waiting for %s; camera: %+v", d, what, state[0]())
+			}
 			t.Fatalf("timed out after %s waiting for %s", d, what)
 		}
 		time.Sleep(20 * time.Millisecond)
