@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -255,11 +254,6 @@ func camsMode(args []string) error {
 		tot, m := decoded()
 		if *frames > 0 && m >= *frames || *frames == 0 && time.Since(t0).Seconds() >= *seconds || time.Now().After(deadline) {
 			res := measure{Frames: tot - f0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
-			if os.Getenv("SB_MEMSTATS") != "" {
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				fmt.Fprintf(os.Stderr, "heapInuse %.1f heapIdle %.1f released %.1f sys %.1f numGC %d nextGC %.1f stacks %.1f\n", float64(ms.HeapInuse)/1048576, float64(ms.HeapIdle)/1048576, float64(ms.HeapReleased)/1048576, float64(ms.Sys)/1048576, ms.NumGC, float64(ms.NextGC)/1048576, float64(ms.StackSys)/1048576)
-			}
 			if *memProfile != "" {
 				if err := writeHeapProfile(*memProfile); err != nil {
 					return err
