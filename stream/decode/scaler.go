@@ -52,6 +52,13 @@ AA_KERNEL aa_expand_chroma(uint8_t *p, int stride, int w, int h) {
 		}
 }
 
+// aa_expand_yuv expands a w×h 4:2:0 picture from limited to full range.
+static void aa_expand_yuv(uint8_t *y, uint8_t *cb, uint8_t *cr, int y_stride, int c_stride, int w, int h) {
+	aa_expand_luma(y, y_stride, w, h);
+	aa_expand_chroma(cb, c_stride, (w + 1) / 2, (h + 1) / 2);
+	aa_expand_chroma(cr, c_stride, (w + 1) / 2, (h + 1) / 2);
+}
+
 // aa_scale_yuv scales src into the three planes of a Go image.YCbCr
 // (memory that C does not keep) in one cgo call and, for a limited-range
 // source, expands the result to full range (JFIF, the meaning Go gives
@@ -63,11 +70,8 @@ static int aa_scale_yuv(struct SwsContext *c, const AVFrame *src, uint8_t *y, ui
 	uint8_t *d[4] = {y, cb, cr, NULL};
 	int ls[4] = {y_stride, c_stride, c_stride, 0};
 	int ret = sws_scale(c, (const uint8_t *const *)src->data, src->linesize, 0, src->height, d, ls);
-	if (ret < 0 || !expand)
-		return ret;
-	aa_expand_luma(y, y_stride, w, h);
-	aa_expand_chroma(cb, c_stride, (w + 1) / 2, (h + 1) / 2);
-	aa_expand_chroma(cr, c_stride, (w + 1) / 2, (h + 1) / 2);
+	if (ret >= 0 && expand)
+		aa_expand_yuv(y, cb, cr, y_stride, c_stride, w, h);
 	return ret;
 }
 
@@ -150,11 +154,8 @@ static void aa_box_yuv(const AVFrame *src, uint8_t *y, uint8_t *cb, uint8_t *cr,
 	aa_box(src->data[0], src->linesize[0], y, y_stride, w, h, k, acc, q);
 	aa_box(src->data[1], src->linesize[1], cb, c_stride, cw, ch, k, acc, q);
 	aa_box(src->data[2], src->linesize[2], cr, c_stride, cw, ch, k, acc, q);
-	if (!expand)
-		return;
-	aa_expand_luma(y, y_stride, w, h);
-	aa_expand_chroma(cb, c_stride, cw, ch);
-	aa_expand_chroma(cr, c_stride, cw, ch);
+	if (expand)
+		aa_expand_yuv(y, cb, cr, y_stride, c_stride, w, h);
 }
 */
 import "C"
