@@ -158,7 +158,7 @@ func (s *sender) fill(ctx context.Context) error {
 			}
 			if s.recovering {
 				cctx, cancel := context.WithTimeout(ctx, p.cfg.AckTimeout)
-				ack, err := s.js.PublishMsg(cctx, msg)
+				ack, err := s.js.PublishMsg(cctx, msg, noLibraryRetry)
 				cancel()
 				if err != nil {
 					return fmt.Errorf("publish %s: %w", rec.Target, err)
@@ -168,7 +168,7 @@ func (s *sender) fill(ctx context.Context) error {
 				s.push(seq, nil)
 				continue
 			}
-			paf, err := s.js.PublishMsgAsync(msg)
+			paf, err := s.js.PublishMsgAsync(msg, noLibraryRetry)
 			if err != nil {
 				return fmt.Errorf("publish %s: %w", rec.Target, err)
 			}
@@ -177,6 +177,14 @@ func (s *sender) fill(ctx context.Context) error {
 	}
 	return nil
 }
+
+// noLibraryRetry turns off nats.go's own resending on "no responders" (by
+// default twice, 250 ms apart, for each publish on its own). The sender
+// resends in spool order after recreating the stream; a library retry of a
+// later record could land in the recreated stream before an earlier
+// record's resend and reorder the events (seen in
+// TestStreamDeletedIsRecreated: "ended" stored before "started").
+var noLibraryRetry = jetstream.WithRetryAttempts(0)
 
 func (s *sender) push(seq uint64, paf jetstream.PubAckFuture) {
 	s.inflight = append(s.inflight, flight{seq: seq, paf: paf, done: paf == nil})
