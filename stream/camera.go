@@ -383,6 +383,7 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 	stall := time.NewTimer(c.cfg.StallTimeout)
 	defer stall.Stop()
 	decodedBefore := c.decoded.Load()
+	var yield decodeYielder
 	for {
 		select {
 		case <-ctx.Done():
@@ -400,6 +401,7 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 			if err := dec.Decode(au.Data, key, onPic); err != nil {
 				c.decodeErrs.Add(1)
 			}
+			yield.afterDecode()
 			if procErr != nil {
 				return first, procErr
 			}

@@ -147,6 +147,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 		lastPTS = pts
 		return deliver(fr, p, idx, pts, opts.Start.Add(pts), fn)
 	}
+	var yield decodeYielder
 	for {
 		if err := ctx.Err(); err != nil {
 			return info, err
@@ -165,6 +166,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 			}
 			info.DecodeErrors++
 		}
+		yield.afterDecode()
 	}
 	if err := dec.Flush(onPic); err != nil {
 		var ce *callbackError
