@@ -242,3 +242,49 @@ func TestBoxRatio(t *testing.T) {
 		}
 	}
 }
+
+// TestBox2MatchesGeneralKernel holds the one-pass 2× kernel (box average
+// and range expansion fused) to the general k×k kernel followed by the
+// separate expansion pass, byte for byte, for limited- and full-range
+// sources and for a destination with wider strides.
+func TestBox2MatchesGeneralKernel(t *testing.T) {
+	for _, pixFmt := range []string{"yuv420p", "yuvj420p"} {
+		t.Run(pixFmt, func(t *testing.T) {
+			f := firstFrame(t, "1280x720", pixFmt)
+			w, h := OutputSize(f.Width(), f.Height(), 640)
+			scale := func(direct int) *image.YCbCr {
+				t.Helper()
+				old := directBox2
+				directBox2 = direct
+				defer func() { directBox2 = old }()
+				s := NewScaler(640)
+				defer s.Close()
+				img, err := s.Scale(&Picture{frame: f}, func(w, h int) *image.YCbCr {
+					return NewImage(w+7, h).SubImage(image.Rect(0, 0, w, h)).(*image.YCbCr)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.box != 2 {
+					t.Fatalf("box ratio %d, want 2", s.box)
+				}
+				return img
+			}
+			got, want := scale(1), scale(0)
+			for _, pl := range []struct {
+				name   string
+				a, b   []byte
+				stride int
+				w, h   int
+			}{{"Y", got.Y, want.Y, got.YStride, w, h}, {"Cb", got.Cb, want.Cb, got.CStride, w / 2, h / 2}, {"Cr", got.Cr, want.Cr, got.CStride, w / 2, h / 2}} {
+				for y := 0; y < pl.h; y++ {
+					for x := 0; x < pl.w; x++ {
+						if a, b := pl.a[y*pl.stride+x], pl.b[y*pl.stride+x]; a != b {
+							t.Fatalf("%s(%d,%d) = %d, general kernel %d", pl.name, x, y, a, b)
+						}
+					}
+				}
+			}
+		})
+	}
+}
