@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Ingest benchmarks for BENCHMARKS.md ("## Ingest (stream/)"), all in one run
-# on the same generated 720p and 1080p clips:
-#   - decode+scale throughput of the pipeline from a file and through RTSP
-#     loopback (steady state: one camera at 2x and 8x real-time pace, three
-#     cameras at 2x), against `ffmpeg -threads 1 -i CLIP -f null -` (frames
-#     per CPU-second, medians of RUNS runs);
+# on the same generated 720p and 1080p clips (12 s and 36 s of each):
+#   - steady-state decode+scale throughput of the pipeline from a file
+#     against `ffmpeg -threads 1 -i CLIP -f null -` (the long clip's extra
+#     frames per extra CPU-second, so that process start-up and probing
+#     cancel on both sides), every frame scaled and at the default
+#     sample_fps;
+#   - the same through RTSP loopback with one camera flat out (replay paced
+#     above what the pipeline can take), and paced at 2x real time (one and
+#     three cameras), frames per CPU-second in steady state;
 #   - peak RSS per extra real-time 1080p25 camera;
 #   - CPU per real-time 1080p25 camera.
-# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 7 minutes; needs
-# ffmpeg and Go)
+# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 10 minutes; needs
+# ffmpeg and Go; medians of RUNS runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
