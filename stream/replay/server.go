@@ -93,8 +93,11 @@ type Server struct {
 	mu      sync.Mutex
 	stream  *gortsplib.ServerStream
 	playing map[*gortsplib.ServerSession]struct{}
-	started chan struct{} // closed at the first PLAY
-	startOn sync.Once
+	// pendingPlay holds connections whose PLAY was accepted but not yet
+	// answered: see OnResponse.
+	pendingPlay map[*gortsplib.ServerConn]struct{}
+	started     chan struct{} // closed when the first PLAY is answered
+	startOn     sync.Once
 
 	readers     atomic.Int64
 	accessUnits atomic.Int64
@@ -113,7 +116,8 @@ func New(cfg Config, deps Deps) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, log: log, ready: make(chan struct{}), playing: map[*gortsplib.ServerSession]struct{}{}, started: make(chan struct{})}
+	return &Server{cfg: cfg, log: log, ready: make(chan struct{}), playing: map[*gortsplib.ServerSession]struct{}{},
+		pendingPlay: map[*gortsplib.ServerConn]struct{}{}, started: make(chan struct{})}
 }
 
 // Ready is closed once the server accepts connections.
@@ -263,9 +267,24 @@ func (s *Server) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, 
 		s.playing[ctx.Session] = struct{}{}
 		s.readers.Add(1)
 	}
+	s.pendingPlay[ctx.Conn] = struct{}{}
 	s.mu.Unlock()
-	s.startOn.Do(func() { close(s.started) })
 	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+// OnResponse implements gortsplib.ServerHandlerOnResponse. WaitForReader
+// starts the file here, not in OnPlay: gortsplib calls OnPlay before it
+// adds the session to the stream's readers, so packets written at once
+// (the first key frame) could miss the very reader that was waited for.
+// By the time PLAY's response goes out, the session is a reader.
+func (s *Server) OnResponse(sc *gortsplib.ServerConn, res *base.Response) {
+	s.mu.Lock()
+	_, pending := s.pendingPlay[sc]
+	delete(s.pendingPlay, sc)
+	s.mu.Unlock()
+	if pending && res.StatusCode == base.StatusOK {
+		s.startOn.Do(func() { close(s.started) })
+	}
 }
 
 // OnStreamWriteError implements gortsplib.ServerHandlerOnStreamWriteError:
@@ -277,6 +296,13 @@ func (s *Server) OnStreamWriteError(ctx *gortsplib.ServerHandlerOnStreamWriteErr
 	if last := s.lastWarn.Load(); now-last >= int64(time.Second) && s.lastWarn.CompareAndSwap(last, now) {
 		s.log.Warn("replay: reader too slow, packets dropped", "err", ctx.Error, "dropped_total", n)
 	}
+}
+
+// OnConnClose implements gortsplib.ServerHandlerOnConnClose.
+func (s *Server) OnConnClose(ctx *gortsplib.ServerHandlerOnConnCloseCtx) {
+	s.mu.Lock()
+	delete(s.pendingPlay, ctx.Conn)
+	s.mu.Unlock()
 }
 
 // OnSessionClose implements gortsplib.ServerHandlerOnSessionClose.

@@ -33,6 +33,11 @@ func TestSessionReceives(t *testing.T) {
 			t.Fatalf("timeout after %d units (stats %+v)", n, s.Stats())
 		}
 	}
+	// The replay waited for this reader, so its first key frame reached
+	// it: nothing was skipped waiting for one.
+	if st := s.Stats(); st.Skipped != 0 {
+		t.Fatalf("%d units skipped waiting for a key frame (stats %+v)", st.Skipped, st)
+	}
 }
 
 func TestSessionTimestampWrapAround(t *testing.T) {
