@@ -401,7 +401,7 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 			if err := dec.Decode(au.Data, key, onPic); err != nil {
 				c.decodeErrs.Add(1)
 			}
-			yield.afterDecode()
+			yield.afterDecode(len(sess.AccessUnits()) > 0)
 			if procErr != nil {
 				return first, procErr
 			}

@@ -166,7 +166,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 			}
 			info.DecodeErrors++
 		}
-		yield.afterDecode()
+		yield.afterDecode(true)
 	}
 	if err := dec.Flush(onPic); err != nil {
 		var ce *callbackError

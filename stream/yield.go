@@ -23,9 +23,16 @@ type decodeYielder struct{ last time.Time }
 const yieldEvery = 8 * time.Millisecond
 
 // afterDecode yields if yieldEvery has passed since the last yield, and
-// says whether it did.
-func (y *decodeYielder) afterDecode() bool {
+// says whether it did. more reports whether work is already waiting: when
+// it is not, the loop is about to block, which passes through the
+// scheduler anyway, so a paced camera (one unit every 40 ms) never pays
+// for a Gosched.
+func (y *decodeYielder) afterDecode(more bool) bool {
 	now := time.Now()
+	if !more {
+		y.last = now
+		return false
+	}
 	if now.Sub(y.last) < yieldEvery {
 		return false
 	}
