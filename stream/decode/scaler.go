@@ -34,22 +34,33 @@ static struct SwsContext *aa_sws_new(int sw, int sh, int sf, int dw, int dh, int
 // d + d*42/256, chroma (c-128)*255/224 + 128 as 128 + d + d*71/512,
 // rounded and clamped (within one step of the exact values). Every
 // intermediate fits 16 bits, so GCC vectorises the loops.
+//
+// aa_range maps one value from limited to full range: luma (mode 1) or
+// chroma (mode 2); mode 0 keeps it.
+static inline __attribute__((always_inline)) uint8_t aa_range(int v, const int mode) {
+	short r;
+	if (mode == 1) {
+		short d = (short)v - 16;
+		r = d + (short)((d * 42 + 128) >> 8);
+	} else if (mode == 2) {
+		short d = (short)v - 128;
+		r = 128 + d + (short)((d * 71 + 256) >> 9);
+	} else {
+		return (uint8_t)v;
+	}
+	return r < 0 ? 0 : r > 255 ? 255 : r;
+}
+
 AA_KERNEL aa_expand_luma(uint8_t *p, int stride, int w, int h) {
 	for (int r = 0; r < h; r++, p += stride)
-		for (int i = 0; i < w; i++) {
-			short d = (short)p[i] - 16;
-			short v = d + (short)((d * 42 + 128) >> 8);
-			p[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-		}
+		for (int i = 0; i < w; i++)
+			p[i] = aa_range(p[i], 1);
 }
 
 AA_KERNEL aa_expand_chroma(uint8_t *p, int stride, int w, int h) {
 	for (int r = 0; r < h; r++, p += stride)
-		for (int i = 0; i < w; i++) {
-			short d = (short)p[i] - 128;
-			short v = 128 + d + (short)((d * 71 + 256) >> 9);
-			p[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-		}
+		for (int i = 0; i < w; i++)
+			p[i] = aa_range(p[i], 2);
 }
 
 // aa_expand_yuv expands a w×h 4:2:0 picture from limited to full range.
@@ -140,22 +151,6 @@ static void aa_box(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw, int
 	case 4: aa_box_4(src, ss, dst, ds, dw, dh, acc, q); break;
 	default: aa_box_any(src, ss, dst, ds, dw, dh, k, acc, q);
 	}
-}
-
-// aa_range maps one value to full range the way aa_expand_luma (mode 1)
-// and aa_expand_chroma (mode 2) do; mode 0 keeps it.
-static inline __attribute__((always_inline)) uint8_t aa_range(int v, const int mode) {
-	short r;
-	if (mode == 1) {
-		short d = (short)v - 16;
-		r = d + (short)((d * 42 + 128) >> 8);
-	} else if (mode == 2) {
-		short d = (short)v - 128;
-		r = 128 + d + (short)((d * 71 + 256) >> 9);
-	} else {
-		return (uint8_t)v;
-	}
-	return r < 0 ? 0 : r > 255 ? 255 : r;
 }
 
 // aa_box2_plane is aa_box_plane for k = 2 (720p to 640x360) in one pass:
