@@ -7,11 +7,12 @@ import (
 
 // BenchmarkScale scales one decoded 1080p and one 720p picture to 640×360
 // again and again (the picture stays in cache, unlike in the pipeline), by
-// the integer box path and by swscale's area filter.
+// the integer box path (with the vector kernels this CPU runs, and with
+// the portable ones only) and by swscale's area filter.
 func BenchmarkScale(b *testing.B) {
 	for _, size := range []string{"1920x1080", "1280x720"} {
 		f := firstFrame(b, size, "yuv420p")
-		for _, path := range []string{"box", "swscale"} {
+		for _, path := range []string{"box", "box-portable", "swscale"} {
 			b.Run(size+"/"+path, func(b *testing.B) {
 				s := NewScaler(640)
 				defer s.Close()
@@ -21,10 +22,15 @@ func BenchmarkScale(b *testing.B) {
 				if _, err := s.Scale(p, alloc); err != nil {
 					b.Fatal(err)
 				}
-				if path == "swscale" {
+				switch {
+				case path == "swscale":
 					s.box = 0
-				} else if s.box == 0 {
+				case s.box == 0:
 					b.Fatal("no box path for this size")
+				case path == "box-portable":
+					old := simdLevel
+					simdLevel = 0
+					defer func() { simdLevel = old }()
 				}
 				b.ResetTimer()
 				for range b.N {
