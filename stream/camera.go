@@ -380,6 +380,18 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 		return nil
 	}
 
+	decodeAU := func(au rtsp.AccessUnit) error {
+		key := int64(au.PTS / time.Microsecond)
+		walls[key] = au.Wall
+		if len(walls) > 64 {
+			clear(walls) // units that never came out (corrupt data)
+		}
+		if err := dec.Decode(au.Data, key, onPic); err != nil {
+			c.decodeErrs.Add(1)
+		}
+		return procErr
+	}
+
 	stall := time.NewTimer(c.cfg.StallTimeout)
 	defer stall.Stop()
 	decodedBefore := c.decoded.Load()
@@ -389,21 +401,31 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 		case <-ctx.Done():
 			return first, nil
 		case <-sess.Done():
+			// The units already queued were sent before the connection
+			// ended, and the last seconds before a camera drops can be the
+			// ones that matter: decode them, and the pictures the decoder
+			// still holds, before reconnecting.
+			for len(sess.AccessUnits()) > 0 && ctx.Err() == nil {
+				if err := decodeAU(<-sess.AccessUnits()); err != nil {
+					return first, err
+				}
+			}
+			if ctx.Err() == nil {
+				if err := dec.Flush(onPic); err != nil {
+					c.decodeErrs.Add(1)
+				}
+				if procErr != nil {
+					return first, procErr
+				}
+			}
 			return first, sess.Err()
 		case <-stall.C:
 			return first, fmt.Errorf("camera %s: stalled: no decoded frame for %s", c.cfg.ID, c.cfg.StallTimeout)
 		case au := <-sess.AccessUnits():
-			key := int64(au.PTS / time.Microsecond)
-			walls[key] = au.Wall
-			if len(walls) > 64 {
-				clear(walls) // units that never came out (corrupt data)
-			}
-			if err := dec.Decode(au.Data, key, onPic); err != nil {
-				c.decodeErrs.Add(1)
-			}
+			err := decodeAU(au)
 			yield.afterDecode(len(sess.AccessUnits()) > 0)
-			if procErr != nil {
-				return first, procErr
+			if err != nil {
+				return first, err
 			}
 			if n := c.decoded.Load(); n != decodedBefore {
 				decodedBefore = n

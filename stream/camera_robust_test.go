@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -251,5 +252,53 @@ func TestCameraKeyframesOnly(t *testing.T) {
 	st := cam.Stats()
 	if keys := st.FramesReceived/uint64(spec.GOP) + 1; st.FramesDecoded > keys {
 		t.Fatalf("decoded %d of %d frames with keyframes-only, want at most the %d key frames", st.FramesDecoded, st.FramesReceived, keys)
+	}
+}
+
+// TestCameraDecodesQueuedUnitsWhenConnectionEnds: the access units a
+// camera sent before its connection ended are decoded, not dropped with
+// the connection. The decode loop is held (in OnState, after the first
+// picture) while the whole clip arrives and the server goes away, so the
+// queue is full of units when the camera sees the end.
+func TestCameraDecodesQueuedUnitsWhenConnectionEnds(t *testing.T) {
+	spec := streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, GOP: 25}
+	clip := streamtest.GenerateClip(t, spec)
+	rep := streamtest.NewReplay(t, clip, streamtest.WaitForReader(), streamtest.TCPOnly())
+	hold, held := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	cam := stream.NewCamera(fastRetry(stream.CameraConfig{ID: "q", URL: rep.URL(), Transport: "tcp", SegmentFrames: 4, QueueSize: 256}),
+		stream.Deps{Logger: testLogger(t), OnState: func(s stream.CameraStats) {
+			if s.State == stream.StateStreaming {
+				once.Do(func() { close(held); <-hold })
+			}
+		}})
+	stop := runCamera(t, cam)
+	defer stop()
+	go func() {
+		for range cam.Segments() {
+		}
+	}()
+	select {
+	case <-held:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no first picture")
+	}
+	done := stream.CameraSessionDone(cam)
+	if done == nil {
+		t.Fatal("no session while streaming")
+	}
+	total := uint64(spec.Frames())
+	waitFor(t, 20*time.Second, "the whole clip received", func() bool { return cam.Stats().FramesReceived >= total }, cam.Stats)
+	rep.Stop()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the camera's connection did not end with the server")
+	}
+	close(hold)
+	waitFor(t, 20*time.Second, "the camera back to reconnecting", func() bool { return cam.Stats().State != stream.StateStreaming }, cam.Stats)
+	st := cam.Stats()
+	if st.FramesDecoded != total || st.FramesDropped != 0 {
+		t.Fatalf("decoded %d of %d frames received before the connection ended (dropped %d); stats %+v", st.FramesDecoded, total, st.FramesDropped, st)
 	}
 }

@@ -1,0 +1,13 @@
+package stream
+
+// CameraSessionDone is the current connection's Done channel (nil between
+// connections), so that a test can tell when the camera saw the
+// connection end.
+func CameraSessionDone(c *Camera) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil {
+		return nil
+	}
+	return c.sess.Done()
+}
