@@ -175,6 +175,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 			s.mu.Unlock()
 		},
 		OnDecodeError: func(error) { s.rtpErrors.Add(1) },
+		DialContext:   dialBuffered,
 		OnTransportSwitch: func(error) {
 			s.transport.Store(TransportTCP)
 			s.mu.Lock()
