@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Ingest benchmarks for BENCHMARKS.md ("## Ingest (stream/)"), all in one run
-# on the same generated 720p and 1080p clips (12 s and 36 s of each):
+# on the same generated 720p and 1080p clips (12 s and 36 s of each); every
+# run measures all sides back to back, and ratios are taken within a run:
 #   - steady-state decode+scale throughput of the pipeline from a file
 #     against `ffmpeg -threads 1 -i CLIP -f null -` (the long clip's extra
-#     frames per extra CPU-second, so that process start-up and probing
-#     cancel on both sides), every frame scaled and at the default
-#     sample_fps;
-#   - the same through RTSP loopback with one camera flat out (replay paced
-#     above what the pipeline can take), and paced at 2x real time (one and
-#     three cameras), frames per CPU-second in steady state;
+#     frames per extra CPU-second, CPU counted inside each process: ffmpeg's
+#     -benchmark figure, getrusage around stream.ReadFile), every frame
+#     scaled and at the default sample_fps;
+#   - the same through RTSP loopback with one camera at capacity (the replay
+#     paced just below the rate a first run finds the camera decodes at),
+#     and the ffmpeg CLI reading the same RTSP stream at its capacity, for
+#     what the transport costs on this machine;
+#   - paced at 2x real time (one and three cameras), for the record;
 #   - peak RSS per extra real-time 1080p25 camera;
 #   - CPU per real-time 1080p25 camera.
-# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 10 minutes; needs
+# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 13 minutes; needs
 # ffmpeg and Go; medians of RUNS runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."

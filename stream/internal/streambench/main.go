@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,9 +21,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,10 +38,12 @@ import (
 )
 
 type measure struct {
-	Frames int64   `json:"frames"`
-	WallS  float64 `json:"wall_s"`
-	CPUS   float64 `json:"cpu_s"`
-	RSSKiB int64   `json:"maxrss_kib"`
+	Frames int64 `json:"frames"`
+	// Received counts access units received in the window (cams only).
+	Received int64   `json:"received,omitempty"`
+	WallS    float64 `json:"wall_s"`
+	CPUS     float64 `json:"cpu_s"`
+	RSSKiB   int64   `json:"maxrss_kib"`
 }
 
 func cpuNow() float64 {
@@ -277,12 +282,19 @@ func camsMode(args []string) error {
 	if *frames == 0 {
 		time.Sleep(time.Duration(*warm * float64(time.Second)))
 	}
+	received := func() (n int64) {
+		for _, c := range cams {
+			n += int64(c.Stats().FramesReceived)
+		}
+		return n
+	}
 	f0, _ := decoded()
+	rc0 := received()
 	c0, t0 := cpuNow(), time.Now()
 	for {
 		tot, m := decoded()
 		if *frames > 0 && m >= *frames || *frames == 0 && time.Since(t0).Seconds() >= *seconds || time.Now().After(deadline) {
-			res := measure{Frames: tot - f0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
+			res := measure{Frames: tot - f0, Received: received() - rc0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
 			if *verbose {
 				for _, c := range cams {
 					fmt.Fprintf(os.Stderr, "%+v\n", c.Stats())
@@ -339,16 +351,31 @@ func child(args ...string) (measure, error) {
 }
 
 // ffmpegRun decodes a clip with the ffmpeg CLI, frames counted by the
-// generator (25 fps times the clip's seconds).
+// generator (25 fps times the clip's seconds). The CPU time is ffmpeg's
+// own -benchmark figure: user+system time of its transcoding loop, which
+// leaves out what the process pays before it (loading 216 shared
+// libraries, parsing options, opening and probing the input), as the
+// pipeline's side leaves out its process start-up. The steady-state rate
+// cancels what is left of one-time costs on both sides.
 func ffmpegRun(c clipFile) (measure, error) {
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-threads", "1", "-i", c.path, "-f", "null", "-")
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostats", "-loglevel", "info", "-benchmark", "-threads", "1", "-i", c.path, "-f", "null", "-")
 	t0 := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		return measure{}, fmt.Errorf("ffmpeg: %w: %s", err, out)
 	}
-	ps := cmd.ProcessState
-	return measure{Frames: c.frames, WallS: time.Since(t0).Seconds(), CPUS: (ps.UserTime() + ps.SystemTime()).Seconds()}, nil
+	m := benchLine.FindSubmatch(out)
+	if m == nil {
+		return measure{}, fmt.Errorf("ffmpeg -benchmark printed no bench line: %s", out)
+	}
+	ut, _ := strconv.ParseFloat(string(m[1]), 64)
+	st, _ := strconv.ParseFloat(string(m[2]), 64)
+	return measure{Frames: c.frames, WallS: time.Since(t0).Seconds(), CPUS: ut + st}, nil
 }
+
+// benchLine is ffmpeg's -benchmark summary ("bench: utime=1.402s
+// stime=0.012s rtime=1.420s maxrss=...").
+var benchLine = regexp.MustCompile(`bench: utime=([0-9.]+)s stime=([0-9.]+)s`)
 
 // clipFile is a generated benchmark clip.
 type clipFile struct {
@@ -373,7 +400,8 @@ func suite(args []string) error {
 	runs := fs.Int("runs", 5, "runs per measurement (medians are reported)")
 	seconds := fs.Int("clip-seconds", 12, "clip length (a second clip three times as long gives the steady-state rates)")
 	speed := fs.Float64("rtsp-speed", 2, "replay pace multiplier for the paced RTSP runs")
-	over := fs.Float64("rtsp-overload", 1.2, "flat-out RTSP runs are paced at this multiple of the pipeline's own rate from file")
+	over := fs.Float64("rtsp-overload", 1.2, "the capacity probe paces the replay at this multiple of the reader's own rate from file")
+	below := fs.Float64("rtsp-capacity-pace", 0.97, "the at-capacity RTSP runs are paced at this fraction of the probed capacity")
 	sample := fs.Float64("default-sample-fps", 4, "analysis rate of the daemon's defaults (configs/defaults.go)")
 	_ = fs.Parse(args)
 	type clipDef struct{ name, size string }
@@ -400,15 +428,27 @@ func suite(args []string) error {
 		return rssSuite(short["1080p"].path, *runs, strings.Fields(*rssOnly))
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Clips: ffmpeg testsrc2, libx264 veryfast, GOP 50, no B-frames, 25 fps, %d s and %d s; %d runs each, medians.\n", *seconds, 3**seconds, *runs)
-	fmt.Fprintf(&sb, "ffmpeg and file: steady-state rate = extra frames / extra CPU-seconds of the long clip over the short one (start-up, probing and first-touch costs cancel).\n")
-	fmt.Fprintf(&sb, "RTSP: replay (in the parent process) -> loopback TCP -> stream.Camera, looping, %g s after a %g s warm-up, frames per CPU-second of the client process; flat out = paced at %g x the pipeline's own rate from file, queue 4096.\n\n", rtspSeconds, rtspWarmup, *over)
-	fmt.Fprintf(&sb, "| clip | frames scaled | ffmpeg -threads 1 | file | ratio (≥ 0.95) | RTSP, 1 camera, flat out | ratio (≥ 0.90) |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&sb, "Clips: ffmpeg testsrc2, libx264 veryfast, GOP 50, no B-frames, 25 fps, %d s and %d s; %d runs, each measuring every side back to back; medians of the rates, and of each run's ratios.\n", *seconds, 3**seconds, *runs)
+	fmt.Fprintf(&sb, "ffmpeg and file: steady-state rate = extra frames / extra CPU-seconds of the long clip over the short one, CPU measured inside each process (ffmpeg's -benchmark; the child's getrusage around stream.ReadFile), so process start-up is left out and probing and first-touch costs cancel.\n")
+	fmt.Fprintf(&sb, "RTSP: replay (in the parent process) -> loopback TCP -> reader, looping, %g s after a %g s warm-up, frames per CPU-second of the reader process. "+
+		"At capacity: a first run (per clip and sampling, not repeated) paces the replay at %g x the reader's own rate from file and takes the rate it decodes at in wall time; "+
+		"the measured runs are paced at %g x that, so that the reader never waits long and no surplus is received and charged.\n\n", rtspSeconds, rtspWarmup, *over, *below)
+	fmt.Fprintf(&sb, "| clip | frames scaled | ffmpeg -threads 1 | file | ratio (≥ 0.95) | RTSP, 1 camera, at capacity | ratio (≥ 0.90) |\n|---|---|---|---|---|---|---|\n")
+	var transport strings.Builder
+	fmt.Fprintf(&transport, "\n| clip | ffmpeg -threads 1, file | ffmpeg -threads 1 -rtsp_transport tcp, at capacity | ratio | pipeline through RTSP, every frame scaled | vs ffmpeg through RTSP |\n|---|---|---|---|---|---|\n")
 	var paced strings.Builder
 	fmt.Fprintf(&paced, "\n| clip | RTSP, 1 camera, %gx pace | ratio | RTSP, 3 cameras, %gx pace | ratio |\n|---|---|---|---|---|\n", *speed, *speed)
 	ctx := context.Background()
 	for _, c := range clips {
-		var ff, fl, fd []float64
+		clip := short[c.name].path
+		// Every run measures all sides back to back, and each ratio is
+		// taken within its run before the median: the host's load drifts
+		// between runs far more than within one.
+		var (
+			ff, fl, fd, ra, rd, rf, r1, r3    []float64 // rates
+			qfl, qfd, qra, qrd, qrf, qr1, qr3 []float64 // ratios to the run's ffmpeg rate
+			capAll, capDef, capFF             float64
+		)
 		for r := 0; r < *runs; r++ {
 			ffRate, err := steadyRate(ffmpegRun, short[c.name], long[c.name])
 			if err != nil {
@@ -425,35 +465,58 @@ func suite(args []string) error {
 				return err
 			}
 			ff, fl, fd = append(ff, ffRate), append(fl, all), append(fd, def)
+			qfl, qfd = append(qfl, all/ffRate), append(qfd, def/ffRate)
 			fmt.Fprintf(os.Stderr, "%s run %d: ffmpeg %.0f, file %.0f (every frame scaled), %.0f (sample_fps %g) fps/CPU-s\n", c.name, r+1, ffRate, all, def, *sample)
-		}
-		f := median(ff)
-		// Flat out: paced above what the pipeline can take, so that the
-		// decoder never waits; the queue absorbs the surplus over the
-		// window without drops. The surplus frames are received (and
-		// charged) but not decoded in the window, so the rate errs low.
-		flat := *over * median(fl) / 25
-		var ra, rd, r1, r3 []float64
-		for r := 0; r < *runs; r++ {
+			if r == 0 {
+				if capAll, err = probeCapacity(ctx, clip, *over*all, func(speed float64) (measure, error) { return rtspRun(ctx, clip, speed, 1, 0) }); err != nil {
+					return err
+				}
+				if capDef, err = probeCapacity(ctx, clip, *over*def, func(speed float64) (measure, error) { return rtspRun(ctx, clip, speed, 1, *sample) }); err != nil {
+					return err
+				}
+				if capFF, err = probeCapacity(ctx, clip, *over*ffRate, func(speed float64) (measure, error) { return ffmpegRTSPRun(ctx, clip, speed) }); err != nil {
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "%s capacity through RTSP (decoded frames per wall second): pipeline %.0f (every frame scaled), %.0f (sample_fps %g); ffmpeg %.0f\n", c.name, capAll, capDef, *sample, capFF)
+			}
 			for _, rc := range []struct {
-				out    *[]float64
-				n      int
-				speed  float64
-				sample float64
-			}{{&ra, 1, flat, 0}, {&rd, 1, flat, *sample}, {&r1, 1, *speed, 0}, {&r3, 3, *speed, 0}} {
-				m, err := rtspRun(ctx, short[c.name].path, rc.speed, rc.n, rc.sample)
+				rates, ratios *[]float64
+				n             int
+				speed         float64
+				sample        float64
+				ffmpeg        bool
+			}{{&ra, &qra, 1, *below * capAll / 25, 0, false}, {&rd, &qrd, 1, *below * capDef / 25, *sample, false}, {&rf, &qrf, 1, *below * capFF / 25, 0, true},
+				{&r1, &qr1, 1, *speed, 0, false}, {&r3, &qr3, 3, *speed, 0, false}} {
+				var m measure
+				var err error
+				if rc.ffmpeg {
+					m, err = ffmpegRTSPRun(ctx, clip, rc.speed)
+				} else {
+					m, err = rtspRun(ctx, clip, rc.speed, rc.n, rc.sample)
+				}
 				if err != nil {
 					return err
 				}
-				*rc.out = append(*rc.out, float64(m.Frames)/m.CPUS)
+				rate := float64(m.Frames) / m.CPUS
+				*rc.rates, *rc.ratios = append(*rc.rates, rate), append(*rc.ratios, rate/ffRate)
+				if m.Received > 0 && float64(m.Received) > 1.05*float64(m.Frames) {
+					fmt.Fprintf(os.Stderr, "%s: %d access units received and %d frames decoded in the window: the reader fell behind the pace\n", c.name, m.Received, m.Frames)
+				}
 			}
-			fmt.Fprintf(os.Stderr, "%s run %d: rtsp flat out (%.1fx) %.0f (every frame scaled), %.0f (sample_fps %g); %gx pace: %.0f (1 camera), %.0f (3 cameras) fps/CPU-s\n",
-				c.name, r+1, flat, ra[r], rd[r], *sample, *speed, r1[r], r3[r])
+			fmt.Fprintf(os.Stderr, "%s run %d: rtsp at capacity %.0f (every frame scaled), %.0f (sample_fps %g), ffmpeg %.0f; %gx pace: %.0f (1 camera), %.0f (3 cameras) fps/CPU-s\n",
+				c.name, r+1, ra[r], rd[r], *sample, rf[r], *speed, r1[r], r3[r])
 		}
-		fmt.Fprintf(&sb, "| %s | all | %.0f | %.0f | %.2f | %.0f | %.2f |\n", c.name, f, median(fl), median(fl)/f, median(ra), median(ra)/f)
-		fmt.Fprintf(&sb, "| %s | sample_fps %g (default) | %.0f | %.0f | %.2f | %.0f | %.2f |\n", c.name, *sample, f, median(fd), median(fd)/f, median(rd), median(rd)/f)
-		fmt.Fprintf(&paced, "| %s | %.0f | %.2f | %.0f | %.2f |\n", c.name, median(r1), median(r1)/f, median(r3), median(r3)/f)
+		f := median(ff)
+		var qvs []float64
+		for i := range ra {
+			qvs = append(qvs, ra[i]/rf[i])
+		}
+		fmt.Fprintf(&sb, "| %s | all | %.0f | %.0f | %.2f | %.0f | %.2f |\n", c.name, f, median(fl), median(qfl), median(ra), median(qra))
+		fmt.Fprintf(&sb, "| %s | sample_fps %g (default) | %.0f | %.0f | %.2f | %.0f | %.2f |\n", c.name, *sample, f, median(fd), median(qfd), median(rd), median(qrd))
+		fmt.Fprintf(&transport, "| %s | %.0f | %.0f | %.2f | %.0f | %.2f |\n", c.name, f, median(rf), median(qrf), median(ra), median(qvs))
+		fmt.Fprintf(&paced, "| %s | %.0f | %.2f | %.0f | %.2f |\n", c.name, median(r1), median(qr1), median(r3), median(qr3))
 	}
+	sb.WriteString(transport.String())
 	sb.WriteString(paced.String())
 	// Real-time 1080p25 cameras: CPU and memory.
 	var rss1, rss3, cpuAll, cpu5 []float64
@@ -492,10 +555,11 @@ func suite(args []string) error {
 
 // steadyRate runs one side on the short and the long clip and returns its
 // steady-state throughput: the long clip's extra frames per extra
-// CPU-second. What both runs pay once (process start-up, which for a
-// program linking all of Debian's FFmpeg libraries is about 0.15 CPU-s,
-// opening and probing the file, opening the decoder, first-touch page
-// faults) cancels, for the ffmpeg CLI and for the pipeline alike.
+// CPU-second. What both runs pay once (opening and probing the file,
+// opening the decoder, first-touch page faults) cancels, for the ffmpeg
+// CLI and for the pipeline alike; process start-up (about 0.15 CPU-s for a
+// program linking all of Debian's FFmpeg libraries) is not in either
+// side's figure to begin with.
 func steadyRate(run func(clipFile) (measure, error), short, long clipFile) (float64, error) {
 	a, err := run(short)
 	if err != nil {
@@ -554,4 +618,112 @@ func rssSuite(clip string, runs int, extra []string) error {
 	fmt.Printf("| 1080p25 camera, cams flags %q | 1 camera %.1f MiB | 3 cameras %.1f MiB | per extra camera %.1f MiB |\n",
 		strings.Join(extra, " "), median(r1), median(r3), (median(r3)-median(r1))/2)
 	return nil
+}
+
+// probeCapacity runs one side paced at offered frames per second (above
+// what it can take) and returns the rate it decoded at in wall time.
+func probeCapacity(ctx context.Context, clip string, offered float64, run func(speed float64) (measure, error)) (float64, error) {
+	m, err := run(offered / 25)
+	if err != nil {
+		return 0, err
+	}
+	if m.Frames <= 0 || m.WallS <= 0 {
+		return 0, fmt.Errorf("capacity probe of %s: no frames decoded", clip)
+	}
+	return float64(m.Frames) / m.WallS, nil
+}
+
+// ffmpegRTSPRun serves clip in a loop at speed and measures the ffmpeg CLI
+// reading it over RTSP/TCP (`ffmpeg -threads 1 -rtsp_transport tcp -i URL
+// -f null -`) in the same window as rtspRun: its frame count from
+// -progress, and its CPU time from /proc read as each progress report
+// arrives, so that both belong to the same instant.
+func ffmpegRTSPRun(ctx context.Context, clip string, speed float64) (measure, error) {
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	srv, done := serve(sctx, clip, speed, true)
+	defer func() {
+		cancel()
+		<-done
+	}()
+	cmd := exec.CommandContext(sctx, "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostats", "-stats_period", "0.1", "-progress", "pipe:1",
+		"-threads", "1", "-rtsp_transport", "tcp", "-i", srv.URL(), "-f", "null", "-")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return measure{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return measure{}, fmt.Errorf("ffmpeg: %w", err)
+	}
+	type sample struct {
+		frames int64
+		cpu    float64
+		at     time.Time
+	}
+	samples := make(chan sample, 64)
+	go func() {
+		defer close(samples)
+		sc := bufio.NewScanner(out)
+		var frames int64
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(line, "frame="); ok {
+				frames, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			} else if strings.HasPrefix(line, "progress=") {
+				if cpu, err := procCPU(cmd.Process.Pid); err == nil {
+					samples <- sample{frames, cpu, time.Now()}
+				}
+			}
+		}
+	}()
+	var (
+		res          measure
+		ok           bool
+		first, start *sample
+	)
+	for smp := range samples {
+		switch {
+		case first == nil:
+			if smp.frames > 0 {
+				first = &smp
+			}
+		case start == nil:
+			if smp.at.Sub(first.at).Seconds() >= rtspWarmup {
+				start = &smp
+			}
+		case !ok && smp.at.Sub(start.at).Seconds() >= rtspSeconds:
+			res = measure{Frames: smp.frames - start.frames, WallS: smp.at.Sub(start.at).Seconds(), CPUS: smp.cpu - start.cpu}
+			ok = true
+			cancel() // kills ffmpeg; the loop ends when its output does
+		}
+	}
+	_ = cmd.Wait()
+	if !ok {
+		return measure{}, fmt.Errorf("ffmpeg through RTSP: no complete measurement window: %s", strings.TrimSpace(stderr.String()))
+	}
+	return res, nil
+}
+
+// procCPU is a process's user+system CPU time from /proc (clock ticks of
+// 1/100 s, the value on every Linux architecture Go supports).
+func procCPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which may contain spaces: state is
+	// the first, utime the 12th and stime the 13th.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	return (ut + st) / 100, nil
 }
