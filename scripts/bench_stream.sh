@@ -8,13 +8,13 @@
 #     -benchmark figure, getrusage around stream.ReadFile), every frame
 #     scaled and at the default sample_fps;
 #   - the same through RTSP loopback with one camera at capacity (the replay
-#     paced just below the rate a first run finds the camera decodes at),
+#     paced just below the rate a probe run, right before, finds it decodes at),
 #     and the ffmpeg CLI reading the same RTSP stream at its capacity, for
 #     what the transport costs on this machine;
 #   - paced at 2x real time (one and three cameras), for the record;
 #   - peak RSS per extra real-time 1080p25 camera;
 #   - CPU per real-time 1080p25 camera.
-# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 13 minutes; needs
+# Usage: scripts/bench_stream.sh [RUNS]   (default 5, about 15 minutes; needs
 # ffmpeg and Go; medians of RUNS runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
