@@ -238,10 +238,9 @@ var (
 // exactly 2 to 8 times the output size (720p, 1080p, 1440p, 2160p to
 // 640×360) the same k×k box average computed directly: with box_simd.c's
 // kernels, where the CPU has them, five (1080p) to eleven (720p) times
-// faster than swscale
-// (TestScalerMatchesReference holds both to swscale's output). It
-// keeps its state between calls and rebuilds it only when the source size,
-// format or range changes. Not safe for concurrent use.
+// faster than swscale (TestScalerMatchesReference holds both to swscale's
+// output). It keeps its state between calls and rebuilds it only when the
+// source size, format or range changes. Not safe for concurrent use.
 //
 // The analysis frames stay in 4:2:0 rather than RGB: a camera holds a whole
 // segment of them (24 by default), and at 1.5 bytes per pixel instead of 4
