@@ -7,12 +7,13 @@ import (
 
 // BenchmarkScale scales one decoded 1080p and one 720p picture to 640×360
 // again and again (the picture stays in cache, unlike in the pipeline), by
-// the integer box path (with the vector kernels this CPU runs, and with
-// the portable ones only) and by swscale's area filter.
+// the integer box path (with the best vector kernels this CPU runs, with
+// the AVX2 ones, and with the portable ones only) and by swscale's area
+// filter.
 func BenchmarkScale(b *testing.B) {
 	for _, size := range []string{"1920x1080", "1280x720"} {
 		f := firstFrame(b, size, "yuv420p")
-		for _, path := range []string{"box", "box-portable", "swscale"} {
+		for _, path := range []string{"box", "box-avx2", "box-portable", "swscale"} {
 			b.Run(size+"/"+path, func(b *testing.B) {
 				s := NewScaler(640)
 				defer s.Close()
@@ -27,9 +28,11 @@ func BenchmarkScale(b *testing.B) {
 					s.box = 0
 				case s.box == 0:
 					b.Fatal("no box path for this size")
-				case path == "box-portable":
+				case path == "box-avx2" && simdLevel < 1:
+					b.Skip("this CPU has no AVX2")
+				case path == "box-avx2" || path == "box-portable":
 					old := simdLevel
-					simdLevel = 0
+					simdLevel = map[string]int{"box-avx2": 1, "box-portable": 0}[path]
 					defer func() { simdLevel = old }()
 				}
 				b.ResetTimer()

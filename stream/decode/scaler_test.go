@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"image"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -295,7 +297,9 @@ func TestBox2MatchesGeneralKernel(t *testing.T) {
 // ones, level by level, and for 2× the portable one-pass kernel) to the
 // general kernel plus the separate range pass, byte for byte, on random
 // planes with extreme values, for every range mode and for widths around
-// the vector sizes, so that the scalar tails are covered too.
+// the vector sizes, so that the scalar tails are covered too. Each source
+// plane ends where an inaccessible page begins: a kernel that reads past
+// its last row crashes the test.
 func TestBoxKernelsAgree(t *testing.T) {
 	if simdLevel < 2 {
 		t.Logf("this CPU runs vector kernels up to level %d of 2: the higher levels are not exercised here", simdLevel)
@@ -307,7 +311,7 @@ func TestBoxKernelsAgree(t *testing.T) {
 				for _, pad := range []int{0, 13} {
 					dh := 1 + rng.IntN(4)
 					ss, ds := dw*k+pad, dw+pad
-					src := make([]byte, ss*(dh*k-1)+dw*k)
+					src := guardedBytes(t, ss*(dh*k-1)+dw*k)
 					for i := range src {
 						switch rng.IntN(4) {
 						case 0:
@@ -346,4 +350,21 @@ func TestBoxKernelsAgree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// guardedBytes returns n bytes that end exactly where a page that cannot
+// be read begins.
+func guardedBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	page := os.Getpagesize()
+	size := (n + page - 1) / page * page
+	mem, err := syscall.Mmap(-1, 0, size+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Munmap(mem) })
+	if err := syscall.Mprotect(mem[size:], syscall.PROT_NONE); err != nil {
+		t.Fatal(err)
+	}
+	return mem[size-n : size : size]
 }
