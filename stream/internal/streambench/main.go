@@ -447,7 +447,6 @@ func suite(args []string) error {
 		var (
 			ff, fl, fd, ra, rd, rf, r1, r3    []float64 // rates
 			qfl, qfd, qra, qrd, qrf, qr1, qr3 []float64 // ratios to the run's ffmpeg rate
-			capAll, capDef, capFF             float64
 		)
 		for r := 0; r < *runs; r++ {
 			ffRate, err := steadyRate(ffmpegRun, short[c.name], long[c.name])
@@ -469,29 +468,29 @@ func suite(args []string) error {
 			fmt.Fprintf(os.Stderr, "%s run %d: ffmpeg %.0f, file %.0f (every frame scaled), %.0f (sample_fps %g) fps/CPU-s\n", c.name, r+1, ffRate, all, def, *sample)
 			// The host's speed drifts between runs, so every run probes
 			// the capacities afresh, right before measuring at them.
-			if capAll, err = probeCapacity(ctx, clip, *over*all, func(speed float64) (measure, error) { return rtspRun(ctx, clip, speed, 1, 0) }); err != nil {
+			capAll, err := probeCapacity(clip, *over*all, func(speed float64) (measure, error) { return rtspRun(ctx, clip, speed, 1, 0) })
+			if err != nil {
 				return err
 			}
-			if capDef, err = probeCapacity(ctx, clip, *over*def, func(speed float64) (measure, error) { return rtspRun(ctx, clip, speed, 1, *sample) }); err != nil {
+			capDef, err := probeCapacity(clip, *over*def, func(speed float64) (measure, error) { return rtspRun(ctx, clip, speed, 1, *sample) })
+			if err != nil {
 				return err
 			}
-			if capFF, err = probeCapacity(ctx, clip, *over*ffRate, func(speed float64) (measure, error) { return ffmpegRTSPRun(ctx, clip, speed) }); err != nil {
+			capFF, err := probeCapacity(clip, *over*ffRate, func(speed float64) (measure, error) { return ffmpegRTSPRun(ctx, clip, speed) })
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "%s run %d: capacity through RTSP (decoded frames per wall second): pipeline %.0f (every frame scaled), %.0f (sample_fps %g); ffmpeg %.0f\n", c.name, r+1, capAll, capDef, *sample, capFF)
 			for _, rc := range []struct {
 				rates, ratios *[]float64
 				n             int
-				capacity      *float64 // paced just below it; nil: paced at speed
 				speed         float64
+				atCapacity    bool
 				sample        float64
 				ffmpeg        bool
-			}{{&ra, &qra, 1, &capAll, 0, 0, false}, {&rd, &qrd, 1, &capDef, 0, *sample, false}, {&rf, &qrf, 1, &capFF, 0, 0, true},
-				{&r1, &qr1, 1, nil, *speed, 0, false}, {&r3, &qr3, 3, nil, *speed, 0, false}} {
+			}{{&ra, &qra, 1, *below * capAll / 25, true, 0, false}, {&rd, &qrd, 1, *below * capDef / 25, true, *sample, false},
+				{&rf, &qrf, 1, *below * capFF / 25, true, 0, true}, {&r1, &qr1, 1, *speed, false, 0, false}, {&r3, &qr3, 3, *speed, false, 0, false}} {
 				speed := rc.speed
-				if rc.capacity != nil {
-					speed = *below * *rc.capacity / 25
-				}
 				var m measure
 				var err error
 				if rc.ffmpeg {
@@ -504,7 +503,7 @@ func suite(args []string) error {
 				}
 				rate := float64(m.Frames) / m.CPUS
 				*rc.rates, *rc.ratios = append(*rc.rates, rate), append(*rc.ratios, rate/ffRate)
-				if wall := float64(m.Frames) / m.WallS; rc.capacity != nil && wall < 0.98*speed*25 {
+				if wall := float64(m.Frames) / m.WallS; rc.atCapacity && wall < 0.98*speed*25 {
 					fmt.Fprintf(os.Stderr, "%s: decoded %.0f frames per second paced at %.0f: the reader fell behind (surplus received and charged)\n", c.name, wall, speed*25)
 				}
 			}
@@ -627,7 +626,7 @@ func rssSuite(clip string, runs int, extra []string) error {
 
 // probeCapacity runs one side paced at offered frames per second (above
 // what it can take) and returns the rate it decoded at in wall time.
-func probeCapacity(ctx context.Context, clip string, offered float64, run func(speed float64) (measure, error)) (float64, error) {
+func probeCapacity(clip string, offered float64, run func(speed float64) (measure, error)) (float64, error) {
 	m, err := run(offered / 25)
 	if err != nil {
 		return 0, err
