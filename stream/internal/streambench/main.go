@@ -38,12 +38,10 @@ import (
 )
 
 type measure struct {
-	Frames int64 `json:"frames"`
-	// Received counts access units received in the window (cams only).
-	Received int64   `json:"received,omitempty"`
-	WallS    float64 `json:"wall_s"`
-	CPUS     float64 `json:"cpu_s"`
-	RSSKiB   int64   `json:"maxrss_kib"`
+	Frames int64   `json:"frames"`
+	WallS  float64 `json:"wall_s"`
+	CPUS   float64 `json:"cpu_s"`
+	RSSKiB int64   `json:"maxrss_kib"`
 }
 
 func cpuNow() float64 {
@@ -282,19 +280,12 @@ func camsMode(args []string) error {
 	if *frames == 0 {
 		time.Sleep(time.Duration(*warm * float64(time.Second)))
 	}
-	received := func() (n int64) {
-		for _, c := range cams {
-			n += int64(c.Stats().FramesReceived)
-		}
-		return n
-	}
 	f0, _ := decoded()
-	rc0 := received()
 	c0, t0 := cpuNow(), time.Now()
 	for {
 		tot, m := decoded()
 		if *frames > 0 && m >= *frames || *frames == 0 && time.Since(t0).Seconds() >= *seconds || time.Now().After(deadline) {
-			res := measure{Frames: tot - f0, Received: received() - rc0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
+			res := measure{Frames: tot - f0, WallS: time.Since(t0).Seconds(), CPUS: cpuNow() - c0, RSSKiB: maxRSS()}
 			if *verbose {
 				for _, c := range cams {
 					fmt.Fprintf(os.Stderr, "%+v\n", c.Stats())
