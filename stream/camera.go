@@ -325,7 +325,7 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 	}()
 	dec, err := decode.NewDecoder(decode.Config{
 		Codec: info.Codec, HWAccel: c.cfg.HWAccel, Threads: c.cfg.DecoderThreads,
-		KeyframesOnly: c.cfg.KeyframesOnly, Logger: c.log,
+		KeyframesOnly: c.cfg.KeyframesOnly, Logger: c.log, BandLongSide: fr.bandLongSide(),
 	})
 	if err != nil {
 		err = fmt.Errorf("camera %s: %w", c.cfg.ID, err)

@@ -112,7 +112,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 	defer dm.Close()
 	si := dm.Info()
 	info := FileInfo{FPS: si.FPS, Width: si.Width, Height: si.Height, Codec: si.Codec}
-	dec, err := dm.NewDecoder(decode.Config{HWAccel: opts.HWAccel, Logger: opts.Logger})
+	dec, err := dm.NewDecoder(decode.Config{HWAccel: opts.HWAccel, Logger: opts.Logger, BandLongSide: fr.bandLongSide()})
 	if err != nil {
 		return info, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -18,6 +18,7 @@ type framer struct {
 	seg      *segment.Segmenter
 	n        int
 	stride   int
+	longSide int
 	// pool, when set, supplies the analysis images and takes back those of
 	// released segments; held mirrors the segmenter's window.
 	pool     *imagePool
@@ -42,7 +43,8 @@ func newFramer(cameraID string, sampleFPS float64, longSide, n, stride int, recy
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", cameraID, err)
 	}
-	f := &framer{cameraID: cameraID, sampler: newSampler(sampleFPS), scaler: decode.NewScaler(longSide), seg: seg, n: n, stride: stride}
+	f := &framer{cameraID: cameraID, sampler: newSampler(sampleFPS), scaler: decode.NewScaler(longSide), seg: seg, n: n, stride: stride,
+		longSide: longSide}
 	if recycle {
 		// One segment's worth of free images refills the window while the
 		// consumer holds the previous segment; more would only sit idle.
@@ -50,6 +52,20 @@ func newFramer(cameraID string, sampleFPS float64, longSide, n, stride int, recy
 		f.alloc = f.pool.get
 	}
 	return f, nil
+}
+
+// bandLongSide is the decoder's BandLongSide for this framer: its long
+// side when it scales every picture, and 0 (no band scaling) when it
+// samples, since scaling every picture early would cost more than it
+// saves on the few that are kept.
+func (f *framer) bandLongSide() int {
+	if f.sampler.interval != 0 {
+		return 0
+	}
+	if f.longSide <= 0 {
+		return decode.DefaultLongSide
+	}
+	return f.longSide
 }
 
 // push handles one decoded picture; it returns a completed segment or nil.

@@ -28,6 +28,12 @@ type Config struct {
 	KeyframesOnly bool
 	// Logger receives the hwaccel fallback lines. Nil discards them.
 	Logger *slog.Logger
+	// BandLongSide, when positive, has a software H.264 decoder box-scale
+	// each picture to this long side band by band as it decodes, for a
+	// Scaler of the same long side to pick up (see bands.c): for
+	// pipelines that scale every picture. Ignored for other codecs, for
+	// hardware decoding and where no box ratio applies.
+	BandLongSide int
 }
 
 // Decoder turns compressed packets into Pictures. It is not safe for
@@ -40,6 +46,7 @@ type Decoder struct {
 	sw    *astiav.Frame
 	pic   Picture
 	name  string
+	bands *bandScaler
 	// padded is the reusable staging buffer for Decode.
 	padded []byte
 }
@@ -58,6 +65,8 @@ type Picture struct {
 	// Key is true for key frames.
 	Key   bool
 	frame *astiav.Frame
+	// bands holds the picture already scaled, when it was banded.
+	bands *bandScaler
 }
 
 // NoPTS marks an unknown timestamp.
@@ -141,6 +150,9 @@ func newDecoder(codec *astiav.Codec, params *astiav.CodecParameters, cfg Config)
 	d.pkt = astiav.AllocPacket()
 	d.frame = astiav.AllocFrame()
 	d.sw = astiav.AllocFrame()
+	if cfg.BandLongSide > 0 && d.hw == nil {
+		d.bands = newBandScaler(d.cc, cfg.BandLongSide)
+	}
 	return d, nil
 }
 
@@ -186,7 +198,18 @@ func (d *Decoder) Flush(fn func(*Picture) error) error {
 	return d.drain(fn)
 }
 
+// BandedPictures counts the pictures scaled band by band as they decoded.
+func (d *Decoder) BandedPictures() uint64 {
+	if d.bands == nil {
+		return 0
+	}
+	return d.bands.banded
+}
+
 func (d *Decoder) send(pkt *astiav.Packet, fn func(*Picture) error) error {
+	if d.bands != nil {
+		d.bands.begin(d.cc)
+	}
 	if err := d.cc.SendPacket(pkt); err != nil {
 		if errors.Is(err, astiav.ErrEagain) {
 			// Output is full: drain and retry once.
@@ -225,6 +248,9 @@ func (d *Decoder) drain(fn func(*Picture) error) error {
 			out = d.sw
 		}
 		d.pic = Picture{PTS: d.frame.Pts(), Key: d.frame.KeyFrame(), frame: out}
+		if d.bands != nil && out == d.frame && d.bands.done(out) {
+			d.pic.bands = d.bands
+		}
 		if err := fn(&d.pic); err != nil {
 			return err
 		}
@@ -248,6 +274,10 @@ func (d *Decoder) Close() {
 	if d.cc != nil {
 		d.cc.Free()
 		d.cc = nil
+	}
+	if d.bands != nil {
+		d.bands.free()
+		d.bands = nil
 	}
 	// go-astiav v0.16.0 offers no way to unref the hardware device
 	// context; the codec context holds its own reference, freed above, so

@@ -6,6 +6,7 @@ package decode
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
+#include "bands.h"
 #include "box_simd.h"
 
 // aa_sws_new makes a one-pass area scaler from the source to YUV 4:2:0 in
@@ -175,7 +176,7 @@ AA_BOX2(2)
 // with the one-pass 2× kernel when direct, else with the general kernel
 // and a separate range pass. Levels and direct below the best are only for
 // the tests that hold every path to the general one.
-static void aa_box_one(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw, int dh, int k, int mode,
+void aa_box_one(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw, int dh, int k, int mode,
                        int level, int direct, uint16_t *acc, uint8_t *q) {
 	if (k == 2 && aa_box2_simd(src, ss, dst, ds, dw, dh, mode, level))
 		return;
@@ -319,6 +320,10 @@ func (s *Scaler) Scale(p *Picture, alloc func(w, h int) *image.YCbCr) (*image.YC
 	expand := C.int(1)
 	if s.srcFull {
 		expand = 0
+	}
+	if s.box > 0 && p.bands != nil && p.bands.matches(s.box, s.dstW, s.dstH, !s.srcFull) {
+		p.bands.copyTo(&img.Y[0], &img.Cb[0], &img.Cr[0], img.YStride, img.CStride)
+		return img, nil
 	}
 	if s.box > 0 {
 		C.aa_box_yuv((*C.AVFrame)(f.UnsafePointer()),
