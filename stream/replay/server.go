@@ -151,13 +151,17 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("replay: listen %s: %w", s.cfg.Listen, err)
 	}
+	served := net.Listener(ln)
+	if s.cfg.TLSConfig == nil {
+		served = coalesceListener{ln}
+	}
 	srv := &gortsplib.Server{
 		Handler:     s,
 		RTSPAddress: ln.Addr().String(),
 		// A 1080p key frame is a few hundred packets; leave room for
 		// bursts (and for faster-than-real-time benchmark replays).
 		WriteQueueSize: 4096,
-		Listen:         func(string, string) (net.Listener, error) { return ln, nil },
+		Listen:         func(string, string) (net.Listener, error) { return served, nil },
 		TLSConfig:      s.cfg.TLSConfig,
 	}
 	if err := s.startServer(srv, ln); err != nil {
