@@ -66,7 +66,7 @@ func FuzzRTPToDecoder(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec, err := decode.NewDecoder(decode.Config{Codec: dep.codec()})
+		dec, err := decode.NewDecoder(decode.Config{Codec: dep.codec(), BandLongSide: 32}) // band scaling too
 		if err != nil {
 			t.Fatal(err)
 		}
