@@ -5,10 +5,12 @@
 #   - steady-state decode+scale throughput of the pipeline from a file
 #     against `ffmpeg -threads 1 -i CLIP -f null -` (the long clip's extra
 #     frames per extra CPU-second, CPU counted inside each process: ffmpeg's
-#     -benchmark figure, getrusage around stream.ReadFile), every frame
-#     scaled and at the default sample_fps;
+#     -benchmark figure, getrusage around stream.ReadFile; ffmpeg measured
+#     before and after the pipeline), every frame scaled and at the
+#     default sample_fps;
 #   - the same through RTSP loopback with one camera at capacity (the replay
-#     paced just below the rate a probe run, right before, finds it decodes at),
+#     paced just below the rate a probe run, right before, finds it decodes at,
+#     and measured again if it falls behind anyway),
 #     and the ffmpeg CLI reading the same RTSP stream at its capacity, for
 #     what the transport costs on this machine;
 #   - paced at 2x real time (one and three cameras), for the record;
