@@ -35,10 +35,13 @@ func codecContextPointer(cc *astiav.CodecContext) *C.AVCodecContext {
 }
 
 // newBandScaler installs band scaling to longSide on an open software
-// H.264 decoder, or returns nil where it does not apply.
+// H.264 decoder, or returns nil where it does not apply. With frame or
+// slice threads FFmpeg would call back from several threads at once, and
+// out of order.
 func newBandScaler(cc *astiav.CodecContext, longSide int) *bandScaler {
 	p := codecContextPointer(cc)
-	if p == nil || p.codec_id != C.AV_CODEC_ID_H264 || p.hw_device_ctx != nil || p.draw_horiz_band != nil || p.opaque != nil {
+	if p == nil || p.codec_id != C.AV_CODEC_ID_H264 || p.hw_device_ctx != nil || p.active_thread_type != 0 ||
+		p.draw_horiz_band != nil || p.opaque != nil {
 		return nil
 	}
 	if longSide <= 0 {

@@ -43,13 +43,18 @@ func appendInt(b []byte, n int) []byte {
 // band scaling at bandLongSide (0: off), and returns the images' planes
 // and how many pictures were banded.
 func scaleAll(t *testing.T, clip string, bandLongSide int) ([][]byte, uint64) {
+	return scaleAllThreads(t, clip, bandLongSide, 0)
+}
+
+// scaleAllThreads is scaleAll with the given decoder threads.
+func scaleAllThreads(t *testing.T, clip string, bandLongSide, threads int) ([][]byte, uint64) {
 	t.Helper()
 	dm, err := OpenFile(clip, DemuxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dm.Close()
-	dec, err := dm.NewDecoder(Config{BandLongSide: bandLongSide})
+	dec, err := dm.NewDecoder(Config{BandLongSide: bandLongSide, Threads: threads})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +154,26 @@ func TestBandScalingMatchesWholeFrames(t *testing.T) {
 			}
 			t.Logf("%d of %d pictures banded", banded, len(want))
 		})
+	}
+}
+
+// TestBandScalingNeedsOneThread: with decoder threads, FFmpeg would call
+// back from several threads at once, so no picture may be banded.
+func TestBandScalingNeedsOneThread(t *testing.T) {
+	clip := encodeClip(t, "720p.mp4", "testsrc2=size=1280x720:rate=25", 12)
+	want, _ := scaleAll(t, clip, 0)
+	for _, threads := range []int{2, 3} {
+		got, banded := scaleAllThreads(t, clip, DefaultLongSide, threads)
+		if banded != 0 {
+			t.Fatalf("%d threads: %d pictures banded, want none", threads, banded)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d threads: %d pictures, want %d", threads, len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("%d threads: picture %d differs", threads, i)
+			}
+		}
 	}
 }
