@@ -176,8 +176,8 @@ AA_BOX2(2)
 // with the one-pass 2× kernel when direct, else with the general kernel
 // and a separate range pass. Levels and direct below the best are only for
 // the tests that hold every path to the general one.
-void aa_box_one(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw, int dh, int k, int mode,
-                       int level, int direct, uint16_t *acc, uint8_t *q) {
+void aa_box_one(const uint8_t *src, int ss, uint8_t *dst, int ds, int dw, int dh, int k, int mode, int level,
+                int direct, uint16_t *acc, uint8_t *q) {
 	if (k == 2 && aa_box2_simd(src, ss, dst, ds, dw, dh, mode, level))
 		return;
 	if (k == 3 && aa_box3_simd(src, ss, dst, ds, dw, dh, mode, level))
@@ -240,8 +240,10 @@ var (
 // 640×360) the same k×k box average computed directly: with box_simd.c's
 // kernels, where the CPU has them, five (1080p) to eleven (720p) times
 // faster than swscale (TestScalerMatchesReference holds both to swscale's
-// output). It keeps its state between calls and rebuilds it only when the
-// source size, format or range changes. Not safe for concurrent use.
+// output). A picture its decoder already scaled band by band
+// (Config.BandLongSide, bands.c) is only copied out. It keeps its state
+// between calls and rebuilds it only when the source size, format or
+// range changes. Not safe for concurrent use.
 //
 // The analysis frames stay in 4:2:0 rather than RGB: a camera holds a whole
 // segment of them (24 by default), and at 1.5 bytes per pixel instead of 4
