@@ -29,8 +29,9 @@ func (l coalesceListener) Accept() (net.Conn, error) {
 }
 
 // coalescingConn writes the interleaved RTP packets of one access unit to
-// the socket together. gortsplib writes every packet on its own, about 40
-// per 720p frame: a reader then wakes several times per frame to find part
+// the socket together. gortsplib writes every packet (at most 1.4 kB) on
+// its own, about ten for a 720p frame of the benchmark clips and hundreds
+// for a key frame: a reader then wakes several times per frame to find part
 // of it, and each wake-up costs it a system call and a trip through its
 // scheduler. Packets are held until one carries the RTP marker bit (the end
 // of an access unit); anything else (RTSP responses, RTCP) is written at
