@@ -59,8 +59,9 @@ type Config struct {
 	// for the frames, like a camera whose clock is off (tests tell
 	// RTCP-derived times from receive times with it).
 	ClockOffset time.Duration
-	// TLSConfig, when set, serves rtsps:// (RTSP and interleaved RTP over
-	// TLS; UDP is then off, as RTP over UDP would bypass TLS).
+	// TLSConfig, when set, serves rtsps://: RTSP over TLS, and RTP either
+	// interleaved in the TLS connection or, for UDP readers, as SRTP
+	// (gortsplib refuses plain RTP over UDP then).
 	TLSConfig *tls.Config
 	// Speed multiplies the pace (0 or 1 = real time; benchmarks use more).
 	// RTP timestamps still follow the file's own clock.
@@ -203,7 +204,7 @@ func (s *Server) Run(ctx context.Context) error {
 // startServer starts gortsplib with UDP on an even/odd port pair, retrying
 // on another pair if one is taken meanwhile.
 func (s *Server) startServer(srv *gortsplib.Server, ln net.Listener) error {
-	if s.cfg.UDPPort < 0 || s.cfg.TLSConfig != nil {
+	if s.cfg.UDPPort < 0 {
 		return wrapStart(srv.Start())
 	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())

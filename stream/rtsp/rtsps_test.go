@@ -42,8 +42,9 @@ func TestSessionRTSPS(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		if tr := s.Stats().Transport; tr != "tcp" {
-			t.Fatalf("transport %s, want tcp (RTP inside the TLS connection)", tr)
+		// The replay offers SRTP over UDP with TLS, which auto tries first.
+		if tr := s.Stats().Transport; tr != "udp" {
+			t.Fatalf("transport %s, want udp (SRTP, the server offers it)", tr)
 		}
 		got := 0
 		deadline := time.After(15 * time.Second)
@@ -59,4 +60,65 @@ func TestSessionRTSPS(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSessionRTSPSInsideTLS reads a camera over rtsps:// from a server
+// without UDP: with the transport left to auto, the SRTP attempt is
+// refused and RTP comes inside the TLS connection, and the session says
+// so.
+func TestSessionRTSPSInsideTLS(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 1, GOP: 5})
+	srvTLS, _ := streamtest.SelfSignedTLS(t)
+	url := streamtest.StartReplay(t, clip, streamtest.Loop(), streamtest.TLS(srvTLS), streamtest.TCPOnly())
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, TLSInsecure: true, ReadTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := 0
+	deadline := time.After(15 * time.Second)
+	for got < 5 {
+		select {
+		case <-s.AccessUnits():
+			got++
+		case <-deadline:
+			t.Fatalf("%d access units over rtsps inside TLS, want 5", got)
+		}
+	}
+	if tr := s.Stats().Transport; tr != "tcp" {
+		t.Fatalf("transport %s, want tcp (the server has no UDP)", tr)
+	}
+}
+
+// TestSessionRTSPSOverUDP reads a camera over rtsps:// with the UDP
+// transport: RTP and RTCP as SRTP/SRTCP, keyed through the TLS-protected
+// RTSP exchange (MIKEY in the SETUP).
+func TestSessionRTSPSOverUDP(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 1, GOP: 5})
+	srvTLS, _ := streamtest.SelfSignedTLS(t)
+	url := streamtest.StartReplay(t, clip, streamtest.Loop(), streamtest.TLS(srvTLS))
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, TLSInsecure: true, Transport: rtsp.TransportUDP, ReadTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if tr := s.Stats().Transport; tr != "udp" {
+		t.Fatalf("transport %s, want udp", tr)
+	}
+	got := 0
+	deadline := time.After(15 * time.Second)
+	for got < 5 {
+		select {
+		case au := <-s.AccessUnits():
+			if len(au.Data) == 0 {
+				t.Fatal("empty access unit")
+			}
+			got++
+		case <-deadline:
+			t.Fatalf("%d access units over rtsps/UDP, want 5 (stats %+v)", got, s.Stats())
+		}
+	}
+	if st := s.Stats(); st.RTPErrors != 0 {
+		t.Fatalf("%d RTP errors over SRTP", st.RTPErrors)
+	}
 }

@@ -206,10 +206,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		c.Transport = &v
 		s.transport.Store(TransportUDP)
 	case "", TransportAuto:
-		s.transport.Store(TransportUDP)
-		if u.Scheme == "rtsps" {
-			s.transport.Store(TransportTCP)
-		}
+		// Settled in handshake, once the server's profile is known.
 	default:
 		return nil, fmt.Errorf("camera %s: transport %q: want tcp, udp or auto", masked, cfg.Transport)
 	}
@@ -282,6 +279,16 @@ func (s *Session) handshake(u *base.URL) error {
 	}
 	s.info.Codec = s.dep.codec()
 	s.info.Width, s.info.Height, s.info.FPS = s.dep.size()
+	if s.client.Transport == nil {
+		// auto, left to gortsplib: over rtsps it tries UDP (SRTP) first
+		// when the server offers a secure profile, and RTP inside the TLS
+		// connection otherwise. Falling back reports a transport switch.
+		if u.Scheme == "rtsps" && !s.medi.Secure {
+			s.transport.Store(TransportTCP)
+		} else {
+			s.transport.Store(TransportUDP)
+		}
+	}
 	if _, err := s.client.Setup(desc.BaseURL, s.medi, 0, 0); err != nil {
 		msg := "camera " + masked + ": setup: %v"
 		if strings.Contains(err.Error(), "read buffer") {

@@ -45,7 +45,7 @@ func newReplayCmd(s IO) *cobra.Command {
 	f.StringVar(&cfg.Username, "user", "", "require this user name from readers")
 	f.StringVar(&cfg.Password, "password", "", "require this password from readers")
 	f.Float64Var(&cfg.Speed, "speed", 1, "pace multiplier (1 = real time)")
-	f.StringVar(&certFile, "tls-cert", "", "serve rtsps:// with this PEM certificate (with --tls-key; RTP then goes inside the TLS connection, no UDP)")
+	f.StringVar(&certFile, "tls-cert", "", "serve rtsps:// with this PEM certificate (with --tls-key; RTP then goes inside the TLS connection, or as SRTP over UDP)")
 	f.StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
 	return cmd
 }
