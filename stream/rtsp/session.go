@@ -216,7 +216,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	case cfg.UDPReadBuffer > 0:
 		c.UDPReadBufferSize = cfg.UDPReadBuffer
 	}
-	if c.UDPReadBufferSize > 0 && (cfg.Transport == TransportUDP || (u.Scheme == "rtsp" && c.Transport == nil)) {
+	if c.UDPReadBufferSize > 0 && (cfg.Transport == TransportUDP || c.Transport == nil) {
 		if err := checkUDPReadBuffer(c.UDPReadBufferSize); err != nil {
 			if cfg.Transport == TransportUDP {
 				return nil, fmt.Errorf("camera %s: %w", masked, err)

@@ -2,6 +2,7 @@ package rtsp_test
 
 import (
 	"context"
+	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
@@ -91,20 +92,37 @@ func TestSessionUDPBufferRefusedSaysHowToRaise(t *testing.T) {
 
 func TestSessionAutoFallsBackToTCPWhenBufferRefused(t *testing.T) {
 	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, Seconds: 1})
-	url := streamtest.StartReplay(t, clip, streamtest.Loop())
-	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, Transport: "auto", UDPReadBuffer: 1 << 30})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		opts []streamtest.ReplayOption
+	}{
+		{"rtsp", nil},
+		{"rtsps", []streamtest.ReplayOption{streamtest.TLS(selfSigned(t))}}, // SRTP over UDP would be tried first
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := streamtest.StartReplay(t, clip, append(tc.opts, streamtest.Loop())...)
+			s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: url, Transport: "auto", UDPReadBuffer: 1 << 30, TLSInsecure: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if tr := s.Stats().Transport; tr != "tcp" {
+				t.Skipf("transport %s: the kernel accepted a 1 GiB UDP buffer here", tr)
+			}
+			select {
+			case <-s.AccessUnits():
+			case <-time.After(10 * time.Second):
+				t.Fatal("no access unit over the TCP fallback")
+			}
+		})
 	}
-	defer s.Close()
-	if tr := s.Stats().Transport; tr != "tcp" {
-		t.Skipf("transport %s: the kernel accepted a 1 GiB UDP buffer here", tr)
-	}
-	select {
-	case <-s.AccessUnits():
-	case <-time.After(10 * time.Second):
-		t.Fatal("no access unit over the TCP fallback")
-	}
+}
+
+// selfSigned is the replay's TLS configuration with a fresh self-signed
+// certificate.
+func selfSigned(t *testing.T) *tls.Config {
+	cfg, _ := streamtest.SelfSignedTLS(t)
+	return cfg
 }
 
 func TestSessionRTSPSFailsCleanly(t *testing.T) {
