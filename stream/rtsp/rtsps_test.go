@@ -46,19 +46,7 @@ func TestSessionRTSPS(t *testing.T) {
 		if tr := s.Stats().Transport; tr != "udp" {
 			t.Fatalf("transport %s, want udp (SRTP, the server offers it)", tr)
 		}
-		got := 0
-		deadline := time.After(15 * time.Second)
-		for got < 5 {
-			select {
-			case au := <-s.AccessUnits():
-				if len(au.Data) == 0 {
-					t.Fatal("empty access unit")
-				}
-				got++
-			case <-deadline:
-				t.Fatalf("%d access units over rtsps, want 5", got)
-			}
-		}
+		receiveUnits(t, s, 5)
 	})
 }
 
@@ -75,16 +63,7 @@ func TestSessionRTSPSInsideTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	got := 0
-	deadline := time.After(15 * time.Second)
-	for got < 5 {
-		select {
-		case <-s.AccessUnits():
-			got++
-		case <-deadline:
-			t.Fatalf("%d access units over rtsps inside TLS, want 5", got)
-		}
-	}
+	receiveUnits(t, s, 5)
 	if tr := s.Stats().Transport; tr != "tcp" {
 		t.Fatalf("transport %s, want tcp (the server has no UDP)", tr)
 	}
@@ -105,20 +84,26 @@ func TestSessionRTSPSOverUDP(t *testing.T) {
 	if tr := s.Stats().Transport; tr != "udp" {
 		t.Fatalf("transport %s, want udp", tr)
 	}
-	got := 0
+	receiveUnits(t, s, 5)
+	if st := s.Stats(); st.RTPErrors != 0 {
+		t.Fatalf("%d RTP errors over SRTP", st.RTPErrors)
+	}
+}
+
+// receiveUnits waits up to 15 s for n non-empty access units from s.
+func receiveUnits(t *testing.T, s *rtsp.Session, n int) {
+	t.Helper()
 	deadline := time.After(15 * time.Second)
-	for got < 5 {
+	for got := 0; got < n; got++ {
 		select {
 		case au := <-s.AccessUnits():
 			if len(au.Data) == 0 {
 				t.Fatal("empty access unit")
 			}
-			got++
+		case <-s.Done():
+			t.Fatalf("session ended after %d access units: %v", got, s.Err())
 		case <-deadline:
-			t.Fatalf("%d access units over rtsps/UDP, want 5 (stats %+v)", got, s.Stats())
+			t.Fatalf("%d access units in 15 s, want %d (stats %+v)", got, n, s.Stats())
 		}
-	}
-	if st := s.Stats(); st.RTPErrors != 0 {
-		t.Fatalf("%d RTP errors over SRTP", st.RTPErrors)
 	}
 }
