@@ -59,13 +59,11 @@ func newBandScaler(cc *astiav.CodecContext, longSide int) *bandScaler {
 // current geometry (none before the first parameter sets).
 func (b *bandScaler) begin(cc *astiav.CodecContext) {
 	w, h, pf := cc.Width(), cc.Height(), cc.PixelFormat()
-	full := cc.ColorRange() == astiav.ColorRangeJpeg || fullRangeFormat(pf)
+	full := fullRange(cc.ColorRange(), pf)
 	if w != b.w || h != b.h || pf != b.pf || full != b.full {
-		b.w, b.h, b.pf, b.full, b.k = w, h, pf, full, 0
-		if pf == astiav.PixelFormatYuv420P || pf == astiav.PixelFormatYuvj420P {
-			b.dw, b.dh = OutputSize(w, h, b.longSide)
-			b.k = boxRatio(w, h, b.dw, b.dh)
-		}
+		b.w, b.h, b.pf, b.full = w, h, pf, full
+		b.dw, b.dh = OutputSize(w, h, b.longSide)
+		b.k = boxKernelRatio(w, h, pf, b.dw, b.dh)
 	}
 	expand := C.int(1)
 	if full {

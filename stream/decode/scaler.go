@@ -304,7 +304,7 @@ func (s *Scaler) Scale(p *Picture, alloc func(w, h int) *image.YCbCr) (*image.YC
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("scale: picture has no size (%dx%d)", w, h)
 	}
-	full := f.ColorRange() == astiav.ColorRangeJpeg || fullRangeFormat(pf)
+	full := fullRange(f.ColorRange(), pf)
 	if s.ctx == nil || w != s.srcW || h != s.srcH || pf != s.srcFmt || full != s.srcFull {
 		if err := s.setup(w, h, pf, full); err != nil {
 			return nil, err
@@ -361,6 +361,12 @@ func checkImage(img *image.YCbCr, w, h int) error {
 	return nil
 }
 
+// fullRange reports whether pictures of range r in format pf are full
+// range.
+func fullRange(r astiav.ColorRange, pf astiav.PixelFormat) bool {
+	return r == astiav.ColorRangeJpeg || fullRangeFormat(pf)
+}
+
 // fullRangeFormat reports FFmpeg's deprecated "J" formats, full range by
 // definition whatever the frame's colour range says.
 func fullRangeFormat(pf astiav.PixelFormat) bool {
@@ -385,10 +391,19 @@ func (s *Scaler) setup(w, h int, pf astiav.PixelFormat, full bool) error {
 	}
 	s.srcW, s.srcH, s.srcFmt, s.srcFull = w, h, pf, full
 	s.box, s.acc, s.q = 0, nil, nil
-	if k := boxRatio(w, h, s.dstW, s.dstH); k > 0 && (pf == astiav.PixelFormatYuv420P || pf == astiav.PixelFormatYuvj420P) {
+	if k := boxKernelRatio(w, h, pf, s.dstW, s.dstH); k > 0 {
 		s.box, s.acc, s.q = k, make([]uint16, w), make([]uint8, w)
 	}
 	return nil
+}
+
+// boxKernelRatio is boxRatio for a source in format pf: 0 unless it is
+// 8-bit 4:2:0, the only layout the box kernels take.
+func boxKernelRatio(w, h int, pf astiav.PixelFormat, dw, dh int) int {
+	if pf != astiav.PixelFormatYuv420P && pf != astiav.PixelFormatYuvj420P {
+		return 0
+	}
+	return boxRatio(w, h, dw, dh)
 }
 
 // boxRatio returns k when a w×h 4:2:0 picture is exactly k (2..8) times
