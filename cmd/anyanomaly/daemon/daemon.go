@@ -93,7 +93,11 @@ type Daemon struct {
 	startedAt  time.Time
 	loadedAt   time.Time
 	lastReload *ReloadStatus
-	pending    []string // components' ErrRestartRequired of the last reload
+	// pending holds each component's ErrRestartRequired since start, by
+	// component: a later reload's diff is against the running
+	// configuration, which already holds the change, so the component
+	// does not report it again.
+	pending map[string]string
 }
 
 // New returns a daemon; it does no I/O.

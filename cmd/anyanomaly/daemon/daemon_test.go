@@ -3,9 +3,11 @@ package daemon_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -141,7 +143,9 @@ func TestReload(t *testing.T) {
     rules: [{id: bike, texts: [bicycle]}]
 `
 	daemontest.WriteConfig(t, path, changed)
-	daemontest.Eventually(t, 5*time.Second, "reload of the changed file", func() bool { return f.cams.numReconciles() >= 2 })
+	// The cameras are reconciled before the reload completes: wait for
+	// the reload itself (counted last).
+	waitReloads(t, d, "success", 1)
 	diff := f.cams.lastDiff()
 	if a := diff.Camera("a"); a == nil || a.Change != configs.CameraUpdated || !reflect.DeepEqual(a.RulesChanged, []string{"fall"}) {
 		t.Errorf("camera a diff = %+v, want updated rule fall", a)
@@ -203,6 +207,7 @@ func TestReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	daemontest.Eventually(t, 5*time.Second, "reload after SIGHUP", func() bool { return f.cams.numReconciles() > n })
+	waitReloads(t, d, "success", 2)
 	if a := f.cams.lastDiff().Camera("a"); a == nil || a.Change != configs.CameraRestart {
 		t.Errorf("camera a after URL change: %+v", a)
 	}
@@ -219,6 +224,40 @@ func TestReload(t *testing.T) {
 	if strings.Contains(d.Log.String(), camPassword) {
 		t.Errorf("password in log")
 	}
+
+	// 4. The NATS change still waits for a restart after a reload that
+	// changes something else (the publisher sees no NATS change in that
+	// diff), and no longer once the file is back to the start's NATS.
+	base := reloadCount(t, d, "success")
+	withNATS := changed + "nats: {urls: [\"nats://127.0.0.1:4222\"]}\n"
+	daemontest.WriteConfig(t, path, strings.Replace(withNATS, "threshold: 0.8", "threshold: 0.7", 1))
+	daemontest.Eventually(t, 5*time.Second, "reload of the threshold change", func() bool {
+		return d.Config().Camera("a").Rules[0].Threshold == 0.7 && reloadCount(t, d, "success") > base
+	})
+	if _, body := d.Get(t, "/api/v1/status"); !strings.Contains(body, "nats settings: takes effect after a restart") {
+		t.Errorf("restart-pending NATS change lost by a later reload:\n%s", body)
+	}
+	daemontest.WriteConfig(t, path, changed)
+	daemontest.Eventually(t, 5*time.Second, "no restart pending with the start's NATS settings back", func() bool {
+		_, body := d.Get(t, "/api/v1/status")
+		return !strings.Contains(body, "takes effect after a restart")
+	})
+}
+
+// waitReloads polls /metrics until at least n reloads with result were
+// counted: the last step of a reload, after the status is updated.
+func waitReloads(t *testing.T, d *daemontest.Daemon, result string, n int) {
+	t.Helper()
+	daemontest.Eventually(t, 5*time.Second, fmt.Sprintf("%d reloads (%s)", n, result), func() bool {
+		return reloadCount(t, d, result) >= n
+	})
+}
+
+func reloadCount(t *testing.T, d *daemontest.Daemon, result string) int {
+	t.Helper()
+	_, m := d.Get(t, "/metrics")
+	n, _ := strconv.Atoi(metricValue(m, `anyanomaly_config_reloads_total{result="`+result+`"}`))
+	return n
 }
 
 func grep(s, sub string) string {

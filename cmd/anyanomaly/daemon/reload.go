@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/configs"
@@ -44,7 +45,7 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 		for _, m := range msgs {
 			d.log.Error("configuration reload rejected; the running configuration is kept", "trigger", trigger, "problem", m)
 		}
-		d.finishReload(&ReloadStatus{At: now, Trigger: trigger, Errors: d.redactAll(msgs)}, nil)
+		d.finishReload(&ReloadStatus{At: now, Trigger: trigger, Errors: d.redactAll(msgs)}, nil, nil)
 		d.notify.ready("running; last reload rejected: invalid configuration")
 		return
 	}
@@ -53,7 +54,7 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 	// they are tearing down.
 	d.redactor.Set(append(old.Secrets(), cfg.Secrets()...))
 	d.level.Set(parseLevel(cfg.Global.Log.Level))
-	var pending []string
+	pending := map[string]string{}
 	for _, p := range restartOnly {
 		if diff.Changed(p) {
 			d.log.Warn("setting changed; it takes effect after a restart", "setting", p)
@@ -65,7 +66,7 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 		switch {
 		case err == nil:
 		case errors.Is(err, ErrRestartRequired):
-			pending = append(pending, name+": "+err.Error())
+			pending[name] = name + ": " + err.Error()
 			d.log.Warn("change takes effect after a restart", "component", name, "detail", err)
 		default:
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
@@ -85,7 +86,7 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 	}
 	d.cfg.Store(cfg)
 	st := &ReloadStatus{At: now, Trigger: trigger, Success: len(problems) == 0, Errors: d.redactAll(problems), Changes: diff.Summary()}
-	d.finishReload(st, pending)
+	d.finishReload(st, cfg, pending)
 	if st.Success {
 		d.log.Info("configuration reloaded", "trigger", trigger, "changes", diff.Summary())
 		d.notify.ready("running: " + cfg.Summary())
@@ -97,15 +98,29 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 	d.notify.ready("running; last reload partly failed")
 }
 
-func (d *Daemon) finishReload(st *ReloadStatus, pending []string) {
-	d.metrics.reloaded(st.Success, st.At)
+// finishReload records a reload's outcome; cfg is nil when the file was
+// rejected. The status is updated before the metrics, so whoever sees the
+// reload counted also finds it in the status.
+func (d *Daemon) finishReload(st *ReloadStatus, cfg *configs.Config, pending map[string]string) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.lastReload = st
-	if st.Changes != "" { // a valid file: it is now the running configuration
+	if cfg != nil { // a valid file: it is now the running configuration
 		d.loadedAt = st.At
-		d.pending = pending
+		// Components only refuse global settings live, so the process
+		// still runs the global settings it started with: once the file
+		// has those again, nothing waits for a restart (although the
+		// components report going back as one more change).
+		if d.first != nil && len(configs.Diff(d.first, cfg).Global) == 0 {
+			clear(d.pending)
+		} else {
+			if d.pending == nil {
+				d.pending = map[string]string{}
+			}
+			maps.Copy(d.pending, pending)
+		}
 	}
+	d.mu.Unlock()
+	d.metrics.reloaded(st.Success, st.At)
 }
 
 // problemLines lists the problems of a failed load, one per entry.

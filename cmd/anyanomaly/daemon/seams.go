@@ -125,5 +125,7 @@ type Check struct {
 
 // ErrRestartRequired marks a reloaded setting that is valid but only
 // takes effect after a restart; the daemon logs it as a warning, not as a
-// failed reload.
+// failed reload. Only global settings may need a restart: the daemon
+// lists the note in its status until a restart, or until a reload brings
+// the global settings back to those it started with.
 var ErrRestartRequired = errors.New("takes effect after a restart")

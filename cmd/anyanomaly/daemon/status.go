@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -80,7 +82,9 @@ func (d *Daemon) Status() Status {
 		Detector:  snap.detector,
 		Publisher: snap.publisher,
 	}
-	st.Config.RestartPending = append(st.Config.RestartPending, d.pending...)
+	for _, name := range slices.Sorted(maps.Keys(d.pending)) {
+		st.Config.RestartPending = append(st.Config.RestartPending, d.pending[name])
+	}
 	d.mu.Unlock()
 	if cfg != nil {
 		st.Node = cfg.Global.Node
