@@ -148,6 +148,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 		return deliver(fr, p, idx, pts, opts.Start.Add(pts), fn)
 	}
 	var yield decodeYielder
+	packets := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return info, err
@@ -159,6 +160,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 		if err != nil {
 			return info, err
 		}
+		packets++
 		if err := dec.DecodePacket(pkt, onPic); err != nil {
 			var ce *callbackError
 			if errors.As(err, &ce) {
@@ -174,6 +176,11 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 			return info, ce.err
 		}
 		info.DecodeErrors++
+	}
+	if info.Frames == 0 {
+		// A silent success with nothing scored would read as "no anomaly".
+		return info, fmt.Errorf("read %s: no frame could be decoded (%s stream, %d packets, %d rejected by the decoder)",
+			path, si.Codec, packets, info.DecodeErrors)
 	}
 	return info, nil
 }

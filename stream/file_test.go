@@ -113,6 +113,12 @@ func TestReadFileErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a video at all"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Parameter sets and a slice header cut short: FFmpeg opens it as
+	// H.264 but no frame decodes.
+	undecodable := filepath.Join(dir, "cut.264")
+	if err := os.WriteFile(undecodable, []byte{0, 0, 0, 1, 0x67, 0x42, 0, 0x0a, 0, 0, 0, 1, 0x65, 0x88}, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	empty := t.TempDir()
 	dup := t.TempDir()
 	for _, n := range []string{"1.jpg", "01.jpg"} {
@@ -123,6 +129,7 @@ func TestReadFileErrors(t *testing.T) {
 	for _, tc := range []struct{ name, path string }{
 		{"missing", filepath.Join(dir, "nope.mp4")},
 		{"garbage", bad},
+		{"no decodable frame", undecodable},
 		{"empty folder", empty},
 		{"duplicate numbers", dup},
 	} {
