@@ -82,6 +82,9 @@ type Stats struct {
 	// WriteErrors counts packets a reader's write queue could not take
 	// (a slow reader).
 	WriteErrors int64
+	// Skipped counts the file's packets that could not be sent (malformed
+	// access units).
+	Skipped int64
 }
 
 // Server is the replay RTSP server.
@@ -105,6 +108,7 @@ type Server struct {
 	loops       atomic.Int64
 	writeErrors atomic.Int64
 	lastWarn    atomic.Int64
+	skipped     atomic.Int64
 }
 
 // New returns a Server; it does no I/O.
@@ -139,7 +143,7 @@ func (s *Server) URL() string {
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
-	return Stats{Readers: s.readers.Load(), AccessUnits: s.accessUnits.Load(), Loops: s.loops.Load(), WriteErrors: s.writeErrors.Load()}
+	return Stats{Readers: s.readers.Load(), AccessUnits: s.accessUnits.Load(), Loops: s.loops.Load(), WriteErrors: s.writeErrors.Load(), Skipped: s.skipped.Load()}
 }
 
 // Run serves until ctx ends, or until the file ends when Loop is off.
@@ -397,6 +401,19 @@ func (src *source) params() [][]byte {
 	return [][]byte{src.sps, src.pps}
 }
 
+// packetize turns one of the file's packets (annex-b) into RTP packets,
+// with the parameter sets in front of a key frame that lacks them.
+func (src *source) packetize(pkt *decode.Packet, encode func([][]byte) ([]*rtp.Packet, error)) ([]*rtp.Packet, error) {
+	var au h264.AnnexB
+	if err := au.Unmarshal(pkt.Data()); err != nil {
+		return nil, fmt.Errorf("malformed access unit: %w", err)
+	}
+	if pkt.Key && !src.remember(au) {
+		au = append(src.params(), au...)
+	}
+	return encode(au)
+}
+
 // pace sends the file's access units in real time until the end (or
 // forever with Loop).
 func (s *Server) pace(ctx context.Context, st *gortsplib.ServerStream, medi *description.Media, src *source) error {
@@ -468,6 +485,7 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 	}
 	frameDur := time.Duration(float64(time.Second) / fps)
 	var firstDTS int64 = decode.NoPTS
+	var lastSkipLog time.Time
 	end := offset
 	for n := 0; ; n++ {
 		pkt, err := dm.Read()
@@ -499,17 +517,14 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 				return end, ctx.Err()
 			}
 		}
-		var au h264.AnnexB
-		if err := au.Unmarshal(pkt.Data()); err != nil {
-			s.log.Warn("replay: skipping malformed packet", "err", err)
-			continue
-		}
-		if pkt.Key && !src.remember(au) {
-			au = append(src.params(), au...)
-		}
-		rpkts, err := encode(au)
+		rpkts, err := src.packetize(pkt, encode)
 		if err != nil {
-			s.log.Warn("replay: skipping packet", "err", err)
+			// A damaged file can have many: log at most once a second.
+			total := s.skipped.Add(1)
+			if now := time.Now(); now.Sub(lastSkipLog) >= time.Second {
+				lastSkipLog = now
+				s.log.Warn("replay: skipping packet", "file", s.cfg.File, "packet", n, "err", err, "skipped_total", total)
+			}
 			continue
 		}
 		ts := tsBase + uint32(int64(offset+pts)*90000/int64(time.Second))
