@@ -329,7 +329,19 @@ func median(xs []float64) float64 {
 }
 
 func child(args ...string) (measure, error) {
-	out, err := exec.Command(os.Args[0], args...).Output()
+	return childGODEBUG(deployedGODEBUG, args...)
+}
+
+// deployedGODEBUG is the daemon's GODEBUG under its systemd unit
+// (systemd/anyanomaly.service), which the pipeline's runs use unless the
+// suite is told otherwise (-godebug).
+var deployedGODEBUG = "schedtrace=2147483647"
+
+// childGODEBUG is child with GODEBUG set to godebug ("": Go's defaults).
+func childGODEBUG(godebug string, args ...string) (measure, error) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "GODEBUG="+godebug)
+	out, err := cmd.Output()
 	var m measure
 	if err != nil {
 		var ee *exec.ExitError
@@ -394,6 +406,7 @@ func suite(args []string) error {
 	over := fs.Float64("rtsp-overload", 1.2, "the capacity probe paces the replay at this multiple of the reader's own rate from file")
 	below := fs.Float64("rtsp-capacity-pace", 0.97, "the at-capacity RTSP runs are paced at this fraction of the probed capacity")
 	sample := fs.Float64("default-sample-fps", 4, "analysis rate of the daemon's defaults (configs/defaults.go)")
+	fs.StringVar(&deployedGODEBUG, "godebug", deployedGODEBUG, "GODEBUG of the pipeline's runs (the systemd unit's; the real-time CPU is also measured with Go's defaults)")
 	_ = fs.Parse(args)
 	type clipDef struct{ name, size string }
 	clips := []clipDef{{"720p", "1280x720"}, {"1080p", "1920x1080"}}
@@ -424,6 +437,7 @@ func suite(args []string) error {
 	fmt.Fprintf(&sb, "RTSP: replay (in the parent process) -> loopback TCP -> reader, looping, %g s after a %g s warm-up, frames per CPU-second of the reader process. "+
 		"At capacity: in every run, a probe paces the replay at %g x the reader's own rate from file and takes the rate it decodes at in wall time; "+
 		"the measured run right after it is paced at %g x that, so that the reader never waits long and no surplus is received and charged (a run that falls behind anyway is measured again at %g x the rate it kept, up to twice).\n\n", rtspSeconds, rtspWarmup, *over, *below, *below)
+	fmt.Fprintf(&sb, "The pipeline's processes run with GODEBUG=%s, as under the systemd unit.\n\n", deployedGODEBUG)
 	fmt.Fprintf(&sb, "| clip | frames scaled | ffmpeg -threads 1 | file | ratio (≥ 0.95) | RTSP, 1 camera, at capacity | ratio (≥ 0.90) |\n|---|---|---|---|---|---|---|\n")
 	var transport strings.Builder
 	fmt.Fprintf(&transport, "\n| clip | ffmpeg -threads 1, file | ffmpeg -threads 1 -rtsp_transport tcp, at capacity | ratio | pipeline through RTSP, every frame scaled | vs ffmpeg through RTSP |\n|---|---|---|---|---|---|\n")
@@ -535,29 +549,33 @@ func suite(args []string) error {
 	sb.WriteString(transport.String())
 	sb.WriteString(paced.String())
 	// Real-time 1080p25 cameras: CPU and memory.
-	var rss1, rss3, cpuAll, cpu5 []float64
+	var rss1, rss3, cpuAll, cpu5, cpuGo []float64
 	for r := 0; r < *runs; r++ {
 		sctx, cancel := context.WithCancel(ctx)
 		srv, done := serve(sctx, short["1080p"].path, 1, true)
 		one, err := child("cams", "-url", srv.URL(), "-n", "1", "-seconds", "6")
 		if err == nil {
-			var three, s5 measure
+			var three, s5, plain measure
 			three, err = child("cams", "-url", srv.URL(), "-n", "3", "-seconds", "6")
 			if err == nil {
 				s5, err = child("cams", "-url", srv.URL(), "-n", "1", "-seconds", "6", "-sample-fps", "5")
+			}
+			if err == nil {
+				plain, err = childGODEBUG("", "cams", "-url", srv.URL(), "-n", "1", "-seconds", "6")
 			}
 			rss1 = append(rss1, float64(one.RSSKiB)/1024)
 			rss3 = append(rss3, float64(three.RSSKiB)/1024)
 			cpuAll = append(cpuAll, one.CPUS/one.WallS)
 			cpu5 = append(cpu5, s5.CPUS/s5.WallS)
+			cpuGo = append(cpuGo, plain.CPUS/plain.WallS)
 		}
 		cancel()
 		<-done
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "1080p25 run %d: rss 1 cam %.1f MiB, 3 cams %.1f MiB, cpu %.3f (all frames scaled), %.3f (sample 5 fps)\n",
-			r+1, rss1[r], rss3[r], cpuAll[r], cpu5[r])
+		fmt.Fprintf(os.Stderr, "1080p25 run %d: rss 1 cam %.1f MiB, 3 cams %.1f MiB, cpu %.3f (all frames scaled), %.3f (sample 5 fps), %.3f (all frames, Go's default GODEBUG)\n",
+			r+1, rss1[r], rss3[r], cpuAll[r], cpu5[r], cpuGo[r])
 	}
 	fmt.Fprintf(&sb, "\n| real-time 1080p25 camera (RTSP/TCP loopback) | median |\n|---|---|\n")
 	fmt.Fprintf(&sb, "| peak RSS, 1 camera (whole process) | %.1f MiB |\n", median(rss1))
@@ -565,6 +583,7 @@ func suite(args []string) error {
 	fmt.Fprintf(&sb, "| peak RSS per extra camera ((3 - 1) / 2) | %.1f MiB |\n", (median(rss3)-median(rss1))/2)
 	fmt.Fprintf(&sb, "| CPU, every frame decoded and scaled to 640 px | %.3f core |\n", median(cpuAll))
 	fmt.Fprintf(&sb, "| CPU, every frame decoded, sample_fps 5 scaled | %.3f core |\n", median(cpu5))
+	fmt.Fprintf(&sb, "| CPU, every frame decoded and scaled, Go's default GODEBUG (not the unit's %s) | %.3f core |\n", deployedGODEBUG, median(cpuGo))
 	fmt.Print(sb.String())
 	return nil
 }
