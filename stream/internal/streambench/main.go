@@ -300,7 +300,15 @@ func camsMode(args []string) error {
 			wg.Wait()
 			return emit(res)
 		}
-		time.Sleep(10 * time.Millisecond)
+		// The wake-ups are charged to the cameras: a timed run sleeps
+		// through its window at once; a frame-counting one looks ten
+		// times a second (100 polls a second cost a real-time camera a
+		// few percent of its CPU here).
+		wait := time.Until(t0.Add(time.Duration(*seconds * float64(time.Second))))
+		if *frames > 0 {
+			wait = 100 * time.Millisecond
+		}
+		time.Sleep(min(max(wait, 0), time.Until(deadline)+time.Millisecond))
 	}
 }
 
