@@ -74,13 +74,7 @@ func FuzzReadFile(f *testing.F) {
 // FuzzReadFile from tiny generated clips, whole and cut short:
 // ANYANOMALY_WRITE_FUZZ_SEEDS=1 go test ./stream -run WriteReadFileFuzzSeeds
 func TestWriteReadFileFuzzSeeds(t *testing.T) {
-	if os.Getenv("ANYANOMALY_WRITE_FUZZ_SEEDS") == "" {
-		t.Skip("seed corpus is committed; set ANYANOMALY_WRITE_FUZZ_SEEDS=1 to regenerate it")
-	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzReadFile")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := streamtest.FuzzSeedDir(t, "FuzzReadFile")
 	for _, c := range []struct {
 		name      string
 		kind      byte
@@ -97,11 +91,7 @@ func TestWriteReadFileFuzzSeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for suffix, b := range map[string][]byte{"": data, "_cut": data[:len(data)*2/3]} {
-			body := fmt.Appendf(nil, "go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", c.kind, b)
-			if err := os.WriteFile(filepath.Join(dir, c.name+suffix), body, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		streamtest.WriteFuzzSeed(t, dir, c.name, c.kind, data)
+		streamtest.WriteFuzzSeed(t, dir, c.name+"_cut", c.kind, data[:len(data)*2/3])
 	}
 }

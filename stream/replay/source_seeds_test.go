@@ -1,9 +1,7 @@
 package replay_test
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/stream/streamtest"
@@ -13,13 +11,7 @@ import (
 // FuzzSource from tiny generated clips:
 // ANYANOMALY_WRITE_FUZZ_SEEDS=1 go test ./stream/replay -run WriteSourceFuzzSeeds
 func TestWriteSourceFuzzSeeds(t *testing.T) {
-	if os.Getenv("ANYANOMALY_WRITE_FUZZ_SEEDS") == "" {
-		t.Skip("seed corpus is committed; set ANYANOMALY_WRITE_FUZZ_SEEDS=1 to regenerate it")
-	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzSource")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := streamtest.FuzzSeedDir(t, "FuzzSource")
 	for _, c := range []struct {
 		name             string
 		kind             byte
@@ -33,9 +25,6 @@ func TestWriteSourceFuzzSeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := fmt.Appendf(nil, "go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", c.kind, data)
-		if err := os.WriteFile(filepath.Join(dir, c.name), body, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		streamtest.WriteFuzzSeed(t, dir, c.name, c.kind, data)
 	}
 }

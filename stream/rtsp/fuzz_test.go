@@ -2,9 +2,6 @@ package rtsp
 
 import (
 	"encoding/binary"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
@@ -97,13 +94,7 @@ func FuzzRTPToDecoder(f *testing.F) {
 // TestWriteFuzzSeeds regenerates the committed seed corpus from generated
 // clips: ANYANOMALY_WRITE_FUZZ_SEEDS=1 go test ./stream/rtsp -run WriteFuzzSeeds
 func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("ANYANOMALY_WRITE_FUZZ_SEEDS") == "" {
-		t.Skip("seed corpus is committed; set ANYANOMALY_WRITE_FUZZ_SEEDS=1 to regenerate it")
-	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzRTPToDecoder")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := streamtest.FuzzSeedDir(t, "FuzzRTPToDecoder")
 	for i, codec := range []string{"h264", "h265"} {
 		clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 64, Height: 48, FPS: 10, Seconds: 0.4, Codec: codec, Container: "raw", GOP: 2})
 		dm, err := decode.OpenFile(clip, decode.DemuxOptions{AnnexB: true})
@@ -138,15 +129,8 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			pkts = append(pkts, ps...)
 		}
 		dm.Close()
-		seed := joinPackets(byte(i), pkts)
-		name := filepath.Join(dir, "clip_"+codec)
-		if err := os.WriteFile(name, fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", seed), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		streamtest.WriteFuzzSeed(t, dir, "clip_"+codec, joinPackets(byte(i), pkts))
 		// A truncated variant: the stream cut mid access unit.
-		cut := joinPackets(byte(i), pkts[:len(pkts)/2])
-		if err := os.WriteFile(name+"_cut", fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", cut), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		streamtest.WriteFuzzSeed(t, dir, "clip_"+codec+"_cut", joinPackets(byte(i), pkts[:len(pkts)/2]))
 	}
 }
