@@ -95,6 +95,15 @@ func newDetectCmd(s IO) *cobra.Command {
 			}
 			fmt.Fprintf(s.Err, "detect: %d segments, %d frames scored, %d LVLM calls, %d answers from cache\n",
 				len(res.Segments), res.FramesScored, res.LVLMCalls, res.CacheHits)
+			if len(res.Segments) == 0 {
+				// Empty scores would otherwise pass for "nothing anomalous".
+				hint := "lower --segment"
+				if sampleFPS > 0 {
+					hint += " or raise --sample-fps (0 analyses every frame)"
+				}
+				fmt.Fprintf(s.Err, "detect: warning: nothing scored: %s has %d frames, fewer than one segment of %d analysed frames; %s\n",
+					path, res.Frames, res.SegmentFrames, hint)
+			}
 			return nil
 		},
 	}

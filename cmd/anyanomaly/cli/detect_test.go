@@ -51,6 +51,25 @@ func TestDetectCommand(t *testing.T) {
 	}
 }
 
+// TestDetectCommandTooShort: a clip shorter than one segment scores
+// nothing; the run succeeds but says so, instead of an empty result
+// passing for "nothing anomalous".
+func TestDetectCommandTooShort(t *testing.T) {
+	srv := ollamatest.New(ollamatest.Options{})
+	defer srv.Close()
+	dir := streamtest.GenerateFrames(t, streamtest.ClipSpec{Width: 160, Height: 120, FPS: 24, Seconds: 0.5, Seed: 1})
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"detect", "--frames", dir, "--text", "red object", "--ollama", srv.URL(), "--model", ollamatest.DefaultModel,
+		"--sample-fps", "12"}, nil, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	want := "nothing scored: " + dir + " has 12 frames, fewer than one segment of 24 analysed frames; lower --segment or raise --sample-fps"
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+	}
+}
+
 func TestDetectCommandErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
