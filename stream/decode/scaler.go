@@ -2,7 +2,11 @@ package decode
 
 /*
 #cgo pkg-config: libswscale libavutil
+#include <string.h>
+
 #include <libavutil/frame.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/mem.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
@@ -61,20 +65,38 @@ static void aa_expand_yuv(uint8_t *y, uint8_t *cb, uint8_t *cr, int y_stride, in
 	aa_expand_chroma(cr, c_stride, (w + 1) / 2, (h + 1) / 2);
 }
 
-// aa_scale_yuv scales src into the three planes of a Go image.YCbCr
-// (memory that C does not keep) in one cgo call and, for a limited-range
+// aa_scale_yuv scales src with swscale into stage, a padded picture of its
+// own (aa_stage_new), copies the rows into the three planes of a Go
+// image.YCbCr (memory that C does not keep) and, for a limited-range
 // source, expands the result to full range (JFIF, the meaning Go gives
-// image.YCbCr). Expanding the 640x360 output here costs a few hundredths of
-// a millisecond; asking swscale for the range conversion costs about half a
-// millisecond more per 720p frame.
-static int aa_scale_yuv(struct SwsContext *c, const AVFrame *src, uint8_t *y, uint8_t *cb, uint8_t *cr,
-                        int y_stride, int c_stride, int w, int h, int expand) {
-	uint8_t *d[4] = {y, cb, cr, NULL};
-	int ls[4] = {y_stride, c_stride, c_stride, 0};
-	int ret = sws_scale(c, (const uint8_t *const *)src->data, src->linesize, 0, src->height, d, ls);
-	if (ret >= 0 && expand)
+// image.YCbCr), all in one cgo call. swscale's output loops store whole
+// vectors and may run past the width of a row (a 1-pixel-wide output
+// gets 16 bytes a row): FFmpeg's own pictures have room for that, a Go
+// image's exact rows and the end of its allocation do not. Expanding the
+// 640x360 output here costs a few hundredths of a millisecond; asking
+// swscale for the range conversion costs about half a millisecond more
+// per 720p frame.
+static int aa_scale_yuv(struct SwsContext *c, uint8_t *const stage[4], const int stage_ls[4], const AVFrame *src,
+                        uint8_t *y, uint8_t *cb, uint8_t *cr, int y_stride, int c_stride, int w, int h, int expand) {
+	int ret = sws_scale(c, (const uint8_t *const *)src->data, src->linesize, 0, src->height, stage, stage_ls);
+	if (ret < 0)
+		return ret;
+	int cw = (w + 1) / 2, ch = (h + 1) / 2;
+	for (int r = 0; r < h; r++)
+		memcpy(y + (size_t)r * y_stride, stage[0] + (size_t)r * stage_ls[0], w);
+	for (int r = 0; r < ch; r++) {
+		memcpy(cb + (size_t)r * c_stride, stage[1] + (size_t)r * stage_ls[1], cw);
+		memcpy(cr + (size_t)r * c_stride, stage[2] + (size_t)r * stage_ls[2], cw);
+	}
+	if (expand)
 		aa_expand_yuv(y, cb, cr, y_stride, c_stride, w, h);
 	return ret;
+}
+
+// aa_stage_new allocates aa_scale_yuv's w×h 4:2:0 staging picture the way
+// FFmpeg pads its own (rows aligned to 64 bytes, and room after the last).
+static int aa_stage_new(uint8_t *data[4], int ls[4], int w, int h) {
+	return av_image_alloc(data, ls, w, h, AV_PIX_FMT_YUV420P, 64);
 }
 
 // aa_box_plane averages k×k blocks of an 8-bit plane: what an area filter
@@ -265,6 +287,10 @@ type Scaler struct {
 	box int
 	acc []uint16
 	q   []uint8
+	// stage is swscale's padded output picture (C memory), copied into
+	// the Go image: see aa_scale_yuv.
+	stage   [4]*C.uint8_t
+	stageLs [4]C.int
 }
 
 // NewScaler returns a Scaler whose output has longSide pixels on its long
@@ -334,7 +360,7 @@ func (s *Scaler) Scale(p *Picture, alloc func(w, h int) *image.YCbCr) (*image.YC
 			(*C.uint16_t)(unsafe.Pointer(&s.acc[0])), (*C.uint8_t)(unsafe.Pointer(&s.q[0])))
 		return img, nil
 	}
-	ret := C.aa_scale_yuv(s.ctx, (*C.AVFrame)(f.UnsafePointer()),
+	ret := C.aa_scale_yuv(s.ctx, &s.stage[0], &s.stageLs[0], (*C.AVFrame)(f.UnsafePointer()),
 		(*C.uint8_t)(unsafe.Pointer(&img.Y[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cb[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cr[0])),
 		C.int(img.YStride), C.int(img.CStride), C.int(s.dstW), C.int(s.dstH), expand)
 	if ret < 0 {
@@ -393,6 +419,11 @@ func (s *Scaler) setup(w, h int, pf astiav.PixelFormat, full bool) error {
 	s.box, s.acc, s.q = 0, nil, nil
 	if k := boxKernelRatio(w, h, pf, s.dstW, s.dstH); k > 0 {
 		s.box, s.acc, s.q = k, make([]uint16, w), make([]uint8, w)
+		return nil
+	}
+	if ret := C.aa_stage_new(&s.stage[0], &s.stageLs[0], C.int(s.dstW), C.int(s.dstH)); ret < 0 {
+		s.free()
+		return fmt.Errorf("scale %dx%d -> %dx%d: staging picture: %w", w, h, s.dstW, s.dstH, astiav.Error(ret))
 	}
 	return nil
 }
@@ -423,6 +454,10 @@ func (s *Scaler) free() {
 	if s.ctx != nil {
 		C.sws_freeContext(s.ctx)
 		s.ctx = nil
+	}
+	if s.stage[0] != nil {
+		C.av_freep(unsafe.Pointer(&s.stage[0]))
+		s.stage = [4]*C.uint8_t{}
 	}
 }
 

@@ -368,3 +368,71 @@ func guardedBytes(t *testing.T, n int) []byte {
 	}
 	return mem[size-n : size : size]
 }
+
+// TestScalerStaysInsideTheImage: swscale's output loops write whole
+// vectors and count on padded destination rows; a Go image's rows end
+// exactly at its width, and its last plane ends its allocation. A 24x810
+// source scaled to 1x32 made swscale write past the image into whatever
+// the Go heap held next (found by FuzzReadFile: the runtime crashed later,
+// elsewhere). The planes here sit between guard bytes that must stay
+// untouched, and must hold the same picture as with roomy strides.
+func TestScalerStaysInsideTheImage(t *testing.T) {
+	const guard = 512
+	for _, tc := range []struct {
+		name, size string
+		longSide   int
+	}{
+		{"tall_to_1_wide", "24x810", 32},
+		{"portrait_to_360_wide", "1080x1920", 640},
+		{"odd_width_to_101", "360x640", 101},
+		{"ratio_not_integer", "1000x562", 640},
+		{"box_2x", "1280x720", 640},
+		{"box_3x", "1920x1080", 640},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := firstFrame(t, tc.size, "yuv420p")
+			s := NewScaler(tc.longSide)
+			defer s.Close()
+			w, h := OutputSize(f.Width(), f.Height(), tc.longSide)
+			cw, ch := (w+1)/2, (h+1)/2
+			buf := make([]byte, guard+w*h+guard+2*(cw*ch+guard))
+			for i := range buf {
+				buf[i] = 0x5A
+			}
+			tight := &image.YCbCr{YStride: w, CStride: cw, SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, w, h)}
+			o := guard
+			tight.Y, o = buf[o:o+w*h:o+w*h], o+w*h+guard
+			tight.Cb, o = buf[o:o+cw*ch:o+cw*ch], o+cw*ch+guard
+			tight.Cr = buf[o : o+cw*ch : o+cw*ch]
+			got, err := s.Scale(&Picture{frame: f}, func(int, int) *image.YCbCr { return tight })
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range [][2]int{{0, guard}, {guard + w*h, 2*guard + w*h}, {2*guard + w*h + cw*ch, 3*guard + w*h + cw*ch},
+				{3*guard + w*h + 2*cw*ch, len(buf)}} {
+				for i := r[0]; i < r[1]; i++ {
+					if buf[i] != 0x5A {
+						t.Fatalf("%dx%d -> %dx%d: byte %d outside the planes overwritten", f.Width(), f.Height(), w, h, i)
+					}
+				}
+			}
+			roomy, err := s.Scale(&Picture{frame: f}, func(w, h int) *image.YCbCr {
+				return NewImage(w+64, h).SubImage(image.Rect(0, 0, w, h)).(*image.YCbCr)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for y := 0; y < h; y++ {
+				if !bytes.Equal(got.Y[y*got.YStride:y*got.YStride+w], roomy.Y[y*roomy.YStride:y*roomy.YStride+w]) {
+					t.Fatalf("luma row %d differs from the same scaling with roomy strides", y)
+				}
+			}
+			for y := 0; y < ch; y++ {
+				if !bytes.Equal(got.Cb[y*got.CStride:y*got.CStride+cw], roomy.Cb[y*roomy.CStride:y*roomy.CStride+cw]) ||
+					!bytes.Equal(got.Cr[y*got.CStride:y*got.CStride+cw], roomy.Cr[y*roomy.CStride:y*roomy.CStride+cw]) {
+					t.Fatalf("chroma row %d differs from the same scaling with roomy strides", y)
+				}
+			}
+		})
+	}
+}
