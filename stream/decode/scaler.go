@@ -360,6 +360,12 @@ func (s *Scaler) Scale(p *Picture, alloc func(w, h int) *image.YCbCr) (*image.YC
 			(*C.uint16_t)(unsafe.Pointer(&s.acc[0])), (*C.uint8_t)(unsafe.Pointer(&s.q[0])))
 		return img, nil
 	}
+	if s.stage[0] == nil {
+		// Only the swscale path needs it, allocated on first use.
+		if ret := C.aa_stage_new(&s.stage[0], &s.stageLs[0], C.int(s.dstW), C.int(s.dstH)); ret < 0 {
+			return nil, fmt.Errorf("scale %dx%d -> %dx%d: staging picture: %w", w, h, s.dstW, s.dstH, astiav.Error(ret))
+		}
+	}
 	ret := C.aa_scale_yuv(s.ctx, &s.stage[0], &s.stageLs[0], (*C.AVFrame)(f.UnsafePointer()),
 		(*C.uint8_t)(unsafe.Pointer(&img.Y[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cb[0])), (*C.uint8_t)(unsafe.Pointer(&img.Cr[0])),
 		C.int(img.YStride), C.int(img.CStride), C.int(s.dstW), C.int(s.dstH), expand)
@@ -419,11 +425,6 @@ func (s *Scaler) setup(w, h int, pf astiav.PixelFormat, full bool) error {
 	s.box, s.acc, s.q = 0, nil, nil
 	if k := boxKernelRatio(w, h, pf, s.dstW, s.dstH); k > 0 {
 		s.box, s.acc, s.q = k, make([]uint16, w), make([]uint8, w)
-		return nil
-	}
-	if ret := C.aa_stage_new(&s.stage[0], &s.stageLs[0], C.int(s.dstW), C.int(s.dstH)); ret < 0 {
-		s.free()
-		return fmt.Errorf("scale %dx%d -> %dx%d: staging picture: %w", w, h, s.dstW, s.dstH, astiav.Error(ret))
 	}
 	return nil
 }
