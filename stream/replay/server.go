@@ -414,6 +414,26 @@ func (src *source) packetize(pkt *decode.Packet, encode func([][]byte) ([]*rtp.P
 	return encode(au)
 }
 
+// rtpEncoder returns the RTP packetizer of the replay's format (H.264 or
+// H.265).
+func rtpEncoder(f format.Format) (func([][]byte) ([]*rtp.Packet, error), error) {
+	switch f := f.(type) {
+	case *format.H264:
+		enc, err := f.CreateEncoder()
+		if err != nil {
+			return nil, fmt.Errorf("replay: encoder: %w", err)
+		}
+		return enc.Encode, nil
+	case *format.H265:
+		enc, err := f.CreateEncoder()
+		if err != nil {
+			return nil, fmt.Errorf("replay: encoder: %w", err)
+		}
+		return enc.Encode, nil
+	}
+	return nil, fmt.Errorf("replay: no RTP encoder for %s", f.Codec())
+}
+
 // pace sends the file's access units in real time until the end (or
 // forever with Loop).
 func (s *Server) pace(ctx context.Context, st *gortsplib.ServerStream, medi *description.Media, src *source) error {
@@ -424,20 +444,9 @@ func (s *Server) pace(ctx context.Context, st *gortsplib.ServerStream, medi *des
 			return ctx.Err()
 		}
 	}
-	var encode func([][]byte) ([]*rtp.Packet, error)
-	switch f := medi.Formats[0].(type) {
-	case *format.H264:
-		enc, err := f.CreateEncoder()
-		if err != nil {
-			return fmt.Errorf("replay: encoder: %w", err)
-		}
-		encode = enc.Encode
-	case *format.H265:
-		enc, err := f.CreateEncoder()
-		if err != nil {
-			return fmt.Errorf("replay: encoder: %w", err)
-		}
-		encode = enc.Encode
+	encode, err := rtpEncoder(medi.Formats[0])
+	if err != nil {
+		return err
 	}
 	tsBase := s.cfg.TimestampBase
 	if tsBase == 0 {

@@ -1,15 +1,12 @@
 package replay
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
-	"github.com/pion/rtp"
 
 	"github.com/anyanomaly/anyanomaly/stream/decode"
 )
@@ -38,20 +35,9 @@ func FuzzSource(f *testing.F) {
 		if _, err := (&description.Session{Medias: []*description.Media{medi}}).Marshal(false); err != nil {
 			return
 		}
-		var encode func([][]byte) ([]*rtp.Packet, error)
-		switch fo := medi.Formats[0].(type) {
-		case *format.H264:
-			enc, err := fo.CreateEncoder()
-			if err != nil {
-				return
-			}
-			encode = enc.Encode
-		case *format.H265:
-			enc, err := fo.CreateEncoder()
-			if err != nil {
-				return
-			}
-			encode = enc.Encode
+		encode, err := rtpEncoder(medi.Formats[0])
+		if err != nil {
+			return
 		}
 		dm, err := decode.OpenFile(path, decode.DemuxOptions{AnnexB: true})
 		if err != nil {
@@ -60,7 +46,7 @@ func FuzzSource(f *testing.F) {
 		defer dm.Close()
 		for range 1000 {
 			pkt, err := dm.Read()
-			if errors.Is(err, io.EOF) || err != nil {
+			if err != nil { // io.EOF or a damaged file
 				return
 			}
 			pkts, err := src.packetize(pkt, encode)
