@@ -87,11 +87,6 @@ func (v Variant) String() string {
 	return [...]string{"frame", "+PC", "+TC", "fused"}[v]
 }
 
-// key is the variant's JSON key.
-func (v Variant) key() string {
-	return [...]string{"frame", "frame+pc", "frame+tc", "fused"}[v]
-}
-
 // weightsFor restricts w to the variant's contexts and rescales the kept
 // weights to sum to 1 (the AUC does not depend on the scale; the plotted
 // curves stay in [0,1]). A variant whose kept weights are all zero falls

@@ -40,7 +40,10 @@ const (
 	FaultNoNumber Fault = "no-number"
 )
 
-// errBadImage is Ollama v0.6.5's error for an image it cannot decode.
+// errBadImage is Ollama v0.6.5's error for an image it cannot decode,
+// word for word (capital and newline included) as clients see it.
+//
+//lint:ignore ST1005 the text must match the real server's
 var errBadImage = errors.New("Failed to create new sequence: failed to process inputs: unable to make llava embedding from image\n")
 
 // BusyMessage is Ollama v0.6.5's error text when its request queue is full
@@ -293,7 +296,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 	}
 	name := req.Model
 	if name == "" {
-		name = req.Name
+		name = req.Name //lint:ignore SA1019 older clients still send the deprecated field, and the real server accepts it
 	}
 	if name == "" {
 		writeJSON(w, http.StatusBadRequest, errorBody("model is required"))

@@ -42,7 +42,6 @@ type Demuxer struct {
 	out   *astiav.Packet
 	bsf   *astiav.BitStreamFilterContext
 	info  StreamInfo
-	eof   bool
 	flush bool
 }
 

@@ -235,10 +235,9 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 	stop := context.AfterFunc(ctx, c.Close)
 	err = s.handshake(u)
 	if !stop() || ctx.Err() != nil {
+		// Cancelled mid-handshake: whatever the handshake returned is a
+		// consequence of the close, so the cancellation is the reason.
 		c.Close()
-		if err == nil {
-			err = ctx.Err()
-		}
 		return nil, fmt.Errorf("camera %s: %w", masked, ctx.Err())
 	}
 	if err != nil {

@@ -77,8 +77,3 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	fmt.Fprintln(errw, "anyanomaly:", err)
 	return 1
 }
-
-// notImplemented is the placeholder body of subcommands still being built.
-func notImplemented(cmd *cobra.Command, _ []string) error {
-	return fmt.Errorf("%s: not implemented yet", cmd.CommandPath())
-}
