@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/anyanomaly/anyanomaly/cmd/anyanomaly/cli.Version=$(VERSION)
 PREFIX ?= /usr/local
 
-.PHONY: all setup build test test-short vet bench fuzz demo install clean
+.PHONY: all setup build test test-short vet lint bench fuzz demo install clean
 
 all: build
 
@@ -18,12 +18,18 @@ build: setup
 vet:
 	$(GO) vet ./...
 
+# staticcheck, pinned, from the module proxy (go run leaves go.mod alone).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	$(GO) run $(STATICCHECK) ./...
+
 # The test command: README and .ci/run use exactly this. It also builds (or
 # reuses, cached outside the repo) a CPU-only ollama v0.6.5 so that the
 # real-Ollama tier runs instead of skipping (docs/real-ollama.md).
 test: setup
 	./scripts/build_ollama.sh >/dev/null
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	ANYANOMALY_REQUIRE_REAL_OLLAMA=1 $(GO) test -race -count=1 -timeout 25m ./...
 	@ANYANOMALY_REQUIRE_REAL_OLLAMA=1 $(GO) test -count=1 -v -run 'TestRealOllamaProtocol/version$$' ./detector/ollamatest/realollama/ | grep -i 'server version'
 
