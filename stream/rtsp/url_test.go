@@ -41,7 +41,10 @@ func FuzzMaskURL(f *testing.F) {
 		if strings.Contains(rest, p) || strings.Contains(rest, url.QueryEscape(p)) {
 			return
 		}
-		if strings.Contains(out, p) {
+		// MaskURL keeps the user name, as every masker in the project does,
+		// so admin:admin reads admin:***; the redactor, which masks every
+		// occurrence, is still checked below.
+		if !strings.Contains(u.User.Username(), p) && strings.Contains(out, p) {
 			t.Fatalf("MaskURL(%q) = %q leaks the password", raw, out)
 		}
 		if e := newRedactor(raw).clean("x " + raw + " y"); strings.Contains(e, p) {
