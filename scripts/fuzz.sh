@@ -3,15 +3,33 @@
 # The committed seed corpora (testdata/fuzz/FuzzXxx) already run as part of
 # `go test`; this explores beyond them. New crashers land in testdata/fuzz
 # of the package: commit them with the fix.
+#
+# Go 1.26's fuzz coordinator can fail a target with a bare "context deadline
+# exceeded" when a duration -fuzztime runs out while a worker is mid-input
+# (golang/go#75804, fixed in Go 1.27). That failure writes no crasher, so a
+# failure is reported as this race, not as a finding, when the output ends
+# that way and the target's corpus folder gained no file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-10s}
 status=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 while IFS= read -r file; do
   pkg="./$(dirname "$file")"
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
     echo "== $pkg $target ($fuzztime)"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" || status=1
+    corpus="$pkg/testdata/fuzz/$target"
+    before=$(ls "$corpus" 2>/dev/null | wc -l)
+    if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" 2>&1 | tee "$out"; then
+      continue
+    fi
+    after=$(ls "$corpus" 2>/dev/null | wc -l)
+    if [ "$after" -eq "$before" ] && grep -A1 -- "^--- FAIL: $target " "$out" | grep -qx '    context deadline exceeded'; then
+      echo "== $target: stopped by Go's fuzztime race (golang/go#75804), no crasher written: not a finding"
+      continue
+    fi
+    status=1
   done
 done < <(grep -rl --include='*_test.go' '^func Fuzz' . | sed 's|^\./||' | sort)
 exit $status
