@@ -48,3 +48,15 @@ func TestLogRedaction(t *testing.T) {
 		})
 	}
 }
+
+// A camera left on its default credentials (admin:admin) must not show
+// its password as the user name: URL masking keeps the user name, so the
+// verbatim replacement of known secrets has to catch it.
+func TestRedactorUserNameEqualToPassword(t *testing.T) {
+	r := daemon.NewRedactor()
+	r.Set([]string{"admin"})
+	got := r.Redact("camera c: dial rtsp://admin:admin@10.0.0.1/s: refused")
+	if want := "camera c: dial rtsp://***:***@10.0.0.1/s: refused"; got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+}
