@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // Config configures the publisher. The zero value plus a node name and a
@@ -171,7 +173,7 @@ func (c Config) Validate() error {
 	for _, u := range c.URLs {
 		pu, err := url.Parse(u)
 		if err != nil || pu.Host == "" {
-			add("alerts: NATS URL %q: not a URL like nats://host:4222", MaskURL(u))
+			add("alerts: NATS URL %q: not a URL like nats://host:4222", redact.URL(u))
 		}
 	}
 	if c.MaxBytes < 0 || c.DuplicateWindow < 0 {
@@ -205,22 +207,4 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// MaskURL hides the password of a URL ("nats://u:***@host").
-func MaskURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.LastIndex(s, "@"); i >= 0 {
-			return "***" + s[i:]
-		}
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), masked)
-	} else if u.User.Username() != "" {
-		// A lone user part may be a token.
-		u.User = url.User(masked)
-	}
-	return u.String()
 }

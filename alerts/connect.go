@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // natsOptions turns the connection settings into nats.go options: every
@@ -95,7 +97,7 @@ func dial(ctx context.Context, cfg Config, urls []string, opts []nats.Option, lo
 	joined := strings.Join(urls, ",")
 	masked := make([]string, len(urls))
 	for i, u := range urls {
-		masked[i] = MaskURL(u)
+		masked[i] = redact.URL(u)
 	}
 	where := strings.Join(masked, ",")
 	for attempt := 0; ; attempt++ {

@@ -11,6 +11,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // Run opens the spool, starts the embedded server when no URL is
@@ -277,7 +279,7 @@ func (p *Publisher) deliver(ctx context.Context, urls []string, user string, pas
 		reconnected: func(nc *nats.Conn) {
 			p.st.reconnects.Add(1)
 			p.connected.Store(true)
-			u := MaskURL(nc.ConnectedUrl())
+			u := redact.URL(nc.ConnectedUrl())
 			p.serverURL.Store(&u)
 			p.log.Info("alerts: NATS reconnected", "url", u)
 			signal(p.reconnect)
@@ -295,7 +297,7 @@ func (p *Publisher) deliver(ctx context.Context, urls []string, user string, pas
 	}
 	conns <- nc
 	p.nc.Store(nc)
-	u := MaskURL(nc.ConnectedUrl())
+	u := redact.URL(nc.ConnectedUrl())
 	p.serverURL.Store(&u)
 	p.connected.Store(nc.IsConnected())
 	p.log.Info("alerts: NATS connected", "url", u)

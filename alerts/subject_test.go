@@ -69,9 +69,6 @@ func TestSecretsNeverPrint(t *testing.T) {
 	if cfg.Password.Value() != "hunter2" {
 		t.Fatal("Value lost the secret")
 	}
-	if got := MaskURL("nats://user:pw@host:4222"); strings.Contains(got, "pw") || !strings.Contains(got, "host:4222") {
-		t.Fatalf("MaskURL: %s", got)
-	}
 }
 
 func TestConfigValidate(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // TailOptions configure Tail.
@@ -62,7 +64,7 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	opts = append(opts, nats.Name("anyanomaly-events-tail"))
 	nc, err := nats.Connect(o.Server, opts...)
 	if err != nil {
-		return fmt.Errorf("events tail: connect to %s: %w", MaskURL(o.Server), err)
+		return fmt.Errorf("events tail: connect to %s: %w", redact.URL(o.Server), err)
 	}
 	defer nc.Close()
 	subject := Subjects{Prefix: o.Prefix}.Filter(o.Camera, o.Rule)
@@ -75,7 +77,7 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	if err := nc.Flush(); err != nil {
 		return fmt.Errorf("events tail: subscribe %s: %w", subject, err)
 	}
-	fmt.Fprintf(w, "# listening on %s at %s (Ctrl-C to stop)\n", subject, MaskURL(o.Server))
+	fmt.Fprintf(w, "# listening on %s at %s (Ctrl-C to stop)\n", subject, redact.URL(o.Server))
 	for {
 		select {
 		case <-ctx.Done():

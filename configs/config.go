@@ -65,7 +65,8 @@ func (c *Config) EnabledCameras() []*Camera {
 }
 
 // Secrets returns every credential the configuration holds (camera URL
-// passwords, NATS password and token, LVLM URL passwords), so that loggers
+// passwords, NATS password and token, also in its URLs, LVLM URL
+// passwords), so that loggers
 // can redact them wherever they appear.
 func (c *Config) Secrets() []string {
 	var out []string
@@ -75,13 +76,13 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	for _, cam := range c.Cameras {
-		add(cam.URL.Password())
+		out = append(out, cam.URL.Credentials()...)
 	}
 	for _, ep := range c.LVLM.Endpoints {
-		add(ep.URL.Password())
+		out = append(out, ep.URL.Credentials()...)
 	}
 	for _, u := range c.NATS.URLs {
-		add(u.Password())
+		out = append(out, u.Credentials()...)
 	}
 	add(c.NATS.Password.Reveal())
 	add(c.NATS.Token.Reveal())

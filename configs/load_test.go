@@ -225,6 +225,7 @@ func TestParseBroken(t *testing.T) {
 		{"stride over frames", base + "    segment: {frames: 8, stride: 9}\n", []string{"cameras[0].segment.stride: must be ≤ segment.frames (8), got 9 (line 8)"}},
 		{"bad enum", base + "    hwaccel: opencl\n", []string{"cameras[0].hwaccel: \"opencl\" is not one of none, cuda, vaapi, auto (line 8)"}},
 		{"bad scheme", strings.Replace(base, "rtsp://u:${CAM1_PASSWORD}@", "http://u:${CAM1_PASSWORD}@", 1), []string{"cameras[0].url: \"http://u:***@192.0.2.1/s\": scheme must be rtsp, rtsps or file"}},
+		{"password needs escaping", strings.Replace(base, "${CAM1_PASSWORD}", "s3cr/t", 1), []string{`cameras[0].url: invalid URL "rtsp://u:***@192.0.2.1/s": the password has characters that must be percent-encoded`}},
 		{"no texts", base + "      - id: other\n        texts: []\n", []string{"cameras[0].rules[1].texts: at least one text is required"}},
 		{"no cameras", "global: {node: x}\n", []string{"cameras: at least one camera is required"}},
 		{"empty file", "", []string{"empty configuration"}},

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"regexp"
-	"strings"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // SecretURL is a URL that may carry credentials (rtsp://user:pass@host/…).
-// Printing it in any way shows the URL with the password replaced by "***";
+// Printing it in any way shows the URL with its credentials masked as
+// redact.URL masks them (the password replaced by "***");
 // Reveal returns the full URL for the code that connects.
 type SecretURL string
 
@@ -18,7 +18,7 @@ type SecretURL string
 func (u SecretURL) Reveal() string { return string(u) }
 
 // String returns the URL with the password masked.
-func (u SecretURL) String() string { return MaskURL(string(u)) }
+func (u SecretURL) String() string { return redact.URL(string(u)) }
 
 // GoString masks %#v as well.
 func (u SecretURL) GoString() string { return fmt.Sprintf("%q", u.String()) }
@@ -43,79 +43,8 @@ func (u SecretURL) MarshalYAML() (any, error) { return u.String(), nil }
 
 // Password returns the URL's password as written (percent-encoding kept),
 // or "" when there is none.
-func (u SecretURL) Password() string {
-	_, pass, _, _, ok := splitUserinfo(string(u))
-	if !ok {
-		return ""
-	}
-	return pass
-}
+func (u SecretURL) Password() string { return redact.Password(string(u)) }
 
-// splitUserinfo cuts raw into prefix ("scheme://user:"), password and
-// suffix ("@host/…"). It does not use net/url because operators write
-// unescaped '@' and '/' in passwords, which net/url rejects or misreads,
-// and such a URL must still be masked.
-func splitUserinfo(raw string) (prefix, pass, suffix string, hasPass, ok bool) {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return "", "", "", false, false
-	}
-	rest := raw[i+3:]
-	firstAt := strings.IndexByte(rest, '@')
-	if firstAt < 0 {
-		return "", "", "", false, false
-	}
-	end := len(rest)
-	if j := strings.IndexAny(rest[firstAt:], "/?#"); j >= 0 {
-		end = firstAt + j
-	}
-	lastAt := strings.LastIndexByte(rest[:end], '@')
-	userinfo := rest[:lastAt]
-	c := strings.IndexByte(userinfo, ':')
-	if c < 0 {
-		return raw, "", "", false, true
-	}
-	return raw[:i+3+c+1], userinfo[c+1:], rest[lastAt:], true, true
-}
-
-// MaskURL returns raw with the password of its userinfo replaced by "***".
-// It never fails: text that is not a URL comes back unchanged.
-func MaskURL(raw string) string {
-	prefix, pass, suffix, hasPass, ok := splitUserinfo(raw)
-	if !ok || !hasPass || pass == "" {
-		return raw
-	}
-	return prefix + masked + suffix
-}
-
-// urlInText finds "scheme://user:password@" in free text (log messages,
-// error strings). The match is greedy up to the last '@' before white
-// space, so a password with an unescaped '@' is masked whole; at worst
-// part of the host is masked too, which is the safe side.
-var urlInText = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s]*@`)
-
-// MaskURLsInText masks the passwords of every URL with credentials found
-// in s.
-func MaskURLsInText(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
-	}
-	return urlInText.ReplaceAllString(s, "${1}"+masked+"@")
-}
-
-// parseURL parses raw with net/url, giving an error that names the URL in
-// its masked form and never echoes the password.
-func parseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err == nil {
-		return u, nil
-	}
-	msg := "malformed"
-	if ue, ok := err.(*url.Error); ok {
-		msg = ue.Err.Error()
-	}
-	if p := SecretURL(raw).Password(); p != "" {
-		msg = strings.ReplaceAll(msg, p, masked)
-	}
-	return nil, fmt.Errorf("invalid URL %q: %s", MaskURL(raw), msg)
-}
+// Credentials returns what String masks, as written: the password, or the
+// token of a NATS URL.
+func (u SecretURL) Credentials() []string { return redact.Credentials(string(u)) }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // Allowed values of the enumerated settings.
@@ -123,7 +125,7 @@ func (v *validator) lvlm() {
 	}
 	for i, ep := range l.Endpoints {
 		p := joinIndex("lvlm.endpoints", i)
-		if u, err := parseURL(ep.URL.Reveal()); err != nil {
+		if u, err := redact.ParseURL(ep.URL.Reveal()); err != nil {
 			v.add(p+".url", "%v", err)
 		} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.add(p+".url", "%q: want http://host:port or https://host:port", ep.URL)
@@ -151,7 +153,7 @@ func (v *validator) nats() {
 	n := &v.c.NATS
 	for i, raw := range n.URLs {
 		p := joinIndex("nats.urls", i)
-		u, err := parseURL(raw.Reveal())
+		u, err := redact.ParseURL(raw.Reveal())
 		if err != nil {
 			v.add(p, "%v", err)
 			continue
@@ -358,7 +360,7 @@ func (v *validator) cameraURL(path string, raw SecretURL) {
 		v.add(path, "required (rtsp://host/path, rtsps://… or file:///path)")
 		return
 	}
-	u, err := parseURL(raw.Reveal())
+	u, err := redact.ParseURL(raw.Reveal())
 	if err != nil {
 		v.add(path, "%v", err)
 		return

@@ -12,6 +12,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
 
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 	"github.com/anyanomaly/anyanomaly/stream/decode"
 	"github.com/anyanomaly/anyanomaly/stream/rtsp"
 )
@@ -91,7 +92,7 @@ func (e *ProbeError) Unwrap() error { return e.Err }
 // what it saw. On failure the result carries Reason and Error too, and the
 // error is a *ProbeError.
 func Probe(ctx context.Context, url string, opts ProbeOptions) (ProbeResult, error) {
-	res := ProbeResult{URL: rtsp.MaskURL(url)}
+	res := ProbeResult{URL: redact.URL(url)}
 	fail := func(reason string, err error) (ProbeResult, error) {
 		res.OK, res.Reason, res.Error = false, reason, err.Error()
 		return res, &ProbeError{Reason: reason, Err: err}

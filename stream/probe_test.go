@@ -47,6 +47,9 @@ func TestProbe(t *testing.T) {
 		{"wrong credentials", wrongPass, stream.ReasonUnauthorized},
 		{"unsupported codec", mjpeg.URL, stream.ReasonUnsupportedCodec},
 		{"bad scheme", "http://127.0.0.1/x", stream.ReasonInvalid},
+		// net/url cannot read an unescaped '/' in a password, and its
+		// error quotes the part it stopped at: the reason must not.
+		{"unescaped password", "rtsp://admin:s3cret/x@127.0.0.1/cam", stream.ReasonInvalid},
 	}
 	msgs := map[string]bool{}
 	for _, tc := range failures {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // Config configures one Ollama endpoint and model.
@@ -88,7 +90,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("vqa: ollama URL %q: want http(s)://host:port", maskURL(cfg.URL))
+		return nil, fmt.Errorf("vqa: ollama URL %q: want http(s)://host:port", redact.URL(cfg.URL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
@@ -122,7 +124,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		cfg:       cfg,
 		log:       log,
 		base:      u,
-		redacted:  u.Redacted(),
+		redacted:  redact.URL(cfg.URL),
 		transport: rt,
 		stats:     Stats{Errors: map[Class]uint64{}, Latency: newHistogram()},
 	}
@@ -380,15 +382,4 @@ func (r statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, err
-}
-
-// maskURL hides a password in a URL-like string that failed to parse.
-func maskURL(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	if at := strings.LastIndexByte(s, '@'); at >= 0 {
-		return "***" + s[at:]
-	}
-	return s
 }

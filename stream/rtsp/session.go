@@ -22,6 +22,8 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/pion/rtp"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // ErrUnsupportedCodec is returned when the camera offers no H.264 or H.265
@@ -149,7 +151,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		return nil, err
 	}
 	red := newRedactor(cfg.URL)
-	masked := MaskURL(cfg.URL)
+	masked := redact.URL(cfg.URL)
 	u, err := base.ParseURL(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("camera URL %s: %s", masked, red.clean(err.Error()))
@@ -253,7 +255,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 }
 
 func (s *Session) handshake(u *base.URL) error {
-	masked := MaskURL(s.cfg.URL)
+	masked := redact.URL(s.cfg.URL)
 	desc, _, err := s.client.Describe(u)
 	if err != nil {
 		return s.red.wrap("camera "+masked+": describe: %v", err)
@@ -349,7 +351,7 @@ func (s *Session) onPacket(pkt *rtp.Packet) {
 		s.waitIDR = true
 		now := time.Now().UnixNano()
 		if last := s.lastDropLog.Load(); now-last >= int64(time.Second) && s.lastDropLog.CompareAndSwap(last, now) {
-			s.log.Warn("access unit queue full, dropping until next key frame", "camera", MaskURL(s.cfg.URL), "dropped_total", n)
+			s.log.Warn("access unit queue full, dropping until next key frame", "camera", redact.URL(s.cfg.URL), "dropped_total", n)
 		}
 	}
 }
@@ -368,7 +370,7 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 func (s *Session) Err() error {
 	select {
 	case <-s.done:
-		return s.red.wrap("camera "+MaskURL(s.cfg.URL)+": %v", s.err)
+		return s.red.wrap("camera "+redact.URL(s.cfg.URL)+": %v", s.err)
 	default:
 		return nil
 	}

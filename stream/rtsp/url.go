@@ -1,56 +1,46 @@
 package rtsp
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
-// MaskURL returns raw with any password replaced by "***", for logs,
-// errors and metrics. Unparseable input is reduced to its scheme.
-func MaskURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.Index(raw, "://"); i > 0 {
-			return raw[:i] + "://***"
-		}
-		return "***"
-	}
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "***")
-		}
-	}
-	// url.String escapes the asterisks; undo it for readability.
-	return strings.Replace(u.String(), "%2A%2A%2A", "***", 1)
-}
-
-// redactor removes a URL's password from arbitrary text (error messages
+// redactor removes a URL's credentials from arbitrary text (error messages
 // from libraries that may echo what they were given).
-type redactor struct{ secret string }
+type redactor struct{ r *strings.Replacer }
 
 func newRedactor(raw string) redactor {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	var pairs []string
+	for _, c := range redact.Credentials(raw) {
+		// Libraries may print the password decoded or re-encoded.
+		forms := []string{c, url.QueryEscape(c)}
+		if dec, err := url.PathUnescape(c); err == nil {
+			forms = append(forms, dec)
+		}
+		for _, f := range forms {
+			pairs = append(pairs, f, redact.Mask)
+		}
+	}
+	if len(pairs) == 0 {
 		return redactor{}
 	}
-	p, _ := u.User.Password()
-	return redactor{secret: p}
+	return redactor{r: strings.NewReplacer(pairs...)}
 }
 
 func (r redactor) clean(s string) string {
-	if r.secret == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, r.secret, "***")
-	if esc := url.QueryEscape(r.secret); esc != r.secret {
-		s = strings.ReplaceAll(s, esc, "***")
+	s = redact.URLsInText(s)
+	if r.r != nil {
+		s = r.r.Replace(s)
 	}
 	return s
 }
 
 // redactedError keeps the wrapped error for errors.Is/As while printing
-// a text that has the password removed.
+// a text that has the credentials removed.
 type redactedError struct {
 	msg string
 	err error
@@ -68,15 +58,20 @@ func (r redactor) wrap(format string, err error) error {
 
 // validateURL checks scheme and host before anything dials.
 func validateURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
+	u, err := redact.ParseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("camera URL %s: %v", MaskURL(raw), newRedactor(raw).clean(err.Error()))
+		var ue *redact.URLError
+		if errors.As(err, &ue) {
+			return nil, fmt.Errorf("camera URL %s: %s", ue.URL, ue.Reason)
+		}
+		return nil, fmt.Errorf("camera URL %s: %w", redact.URL(raw), err)
 	}
+	masked := redact.URL(raw)
 	if u.Scheme != "rtsp" && u.Scheme != "rtsps" {
-		return nil, fmt.Errorf("camera URL %s: scheme must be rtsp or rtsps", MaskURL(raw))
+		return nil, fmt.Errorf("camera URL %s: scheme must be rtsp or rtsps", masked)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("camera URL %s: no host", MaskURL(raw))
+		return nil, fmt.Errorf("camera URL %s: no host", masked)
 	}
 	return u, nil
 }

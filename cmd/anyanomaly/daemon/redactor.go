@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // minSecretLen: shorter secrets are not replaced verbatim in free text
@@ -56,7 +56,7 @@ func (r *Redactor) Set(secrets []string) {
 
 // Redact returns s without credentials.
 func (r *Redactor) Redact(s string) string {
-	s = configs.MaskURLsInText(s)
+	s = redact.URLsInText(s)
 	if rep := r.r.Load(); rep != nil {
 		s = rep.Replace(s)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // Status is the body of /api/v1/status. Credentials are redacted.
@@ -53,7 +54,7 @@ func (d *Daemon) snapshot() snapshot {
 	if c.Detector != nil {
 		ds := c.Detector.DetectorStats()
 		for i := range ds.Endpoints {
-			ds.Endpoints[i].URL = configs.MaskURL(d.redactor.Redact(ds.Endpoints[i].URL))
+			ds.Endpoints[i].URL = redact.URL(d.redactor.Redact(ds.Endpoints[i].URL))
 		}
 		s.detector = &ds
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/anyanomaly/anyanomaly/cmd/anyanomaly/daemon"
 	"github.com/anyanomaly/anyanomaly/configs"
 	"github.com/anyanomaly/anyanomaly/detector"
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 	"github.com/anyanomaly/anyanomaly/stream"
 	"github.com/anyanomaly/anyanomaly/stream/segment"
 )
@@ -222,7 +223,7 @@ func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
 	}
 	// The camera masks credentials in its errors; masking again costs
 	// nothing and keeps a password out of the event stream for sure.
-	if err := m.deps.Alerts.CameraStatus(st.ID, state, configs.MaskURLsInText(st.LastError)); err != nil {
+	if err := m.deps.Alerts.CameraStatus(st.ID, state, redact.URLsInText(st.LastError)); err != nil {
 		m.log.Warn("camera status not published", "camera", st.ID, "err", err)
 	}
 }
