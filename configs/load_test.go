@@ -226,6 +226,7 @@ func TestParseBroken(t *testing.T) {
 		{"bad enum", base + "    hwaccel: opencl\n", []string{"cameras[0].hwaccel: \"opencl\" is not one of none, cuda, vaapi, auto (line 8)"}},
 		{"bad scheme", strings.Replace(base, "rtsp://u:${CAM1_PASSWORD}@", "http://u:${CAM1_PASSWORD}@", 1), []string{"cameras[0].url: \"http://u:***@192.0.2.1/s\": scheme must be rtsp, rtsps or file"}},
 		{"password needs escaping", strings.Replace(base, "${CAM1_PASSWORD}", "s3cr/t", 1), []string{`cameras[0].url: invalid URL "rtsp://u:***@192.0.2.1/s": the password has characters that must be percent-encoded`}},
+		{"password misread as a port", strings.Replace(base, "${CAM1_PASSWORD}", "1234/5678", 1), []string{`cameras[0].url: invalid URL "rtsp://u:***@192.0.2.1/s": a '/', '?' or '#' before the '@' makes it ambiguous`}},
 		{"no texts", base + "      - id: other\n        texts: []\n", []string{"cameras[0].rules[1].texts: at least one text is required"}},
 		{"no cameras", "global: {node: x}\n", []string{"cameras: at least one camera is required"}},
 		{"empty file", "", []string{"empty configuration"}},

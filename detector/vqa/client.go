@@ -88,8 +88,11 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	if cfg.Model == "" {
 		return nil, errors.New("vqa: model is required")
 	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	u, err := redact.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("vqa: ollama URL: %w", err)
+	}
+	if u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("vqa: ollama URL %q: want http(s)://host:port", redact.URL(cfg.URL))
 	}
 	if cfg.Timeout <= 0 {

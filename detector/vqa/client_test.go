@@ -149,8 +149,15 @@ func TestMaskedURL(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(c.URL(), "secret") {
 		t.Fatalf("password leaked or no error: %v / %s", err, c.URL())
 	}
-	if _, err := vqa.New(vqa.Config{URL: "ftp://x:pw@h", Model: "m"}, vqa.Deps{}); err == nil || strings.Contains(err.Error(), "pw") {
-		t.Fatalf("bad URL error: %v", err)
+	for _, bad := range []string{
+		"ftp://x:pw12345@h",
+		"http://x:pw12345/6@h:11434",  // net/url reads host "x:pw12345"
+		"http://x:12345/678@h:11434",  // ... or host x, port 12345
+		"http://x:pw12345%zz@h:11434", // net/url quotes "%zz"
+	} {
+		if _, err := vqa.New(vqa.Config{URL: bad, Model: "m"}, vqa.Deps{}); err == nil || strings.Contains(err.Error(), "12345") || strings.Contains(err.Error(), "%zz") {
+			t.Fatalf("New(%q): bad URL error %v", bad, err)
+		}
 	}
 }
 

@@ -131,10 +131,19 @@ func URLsInText(s string) string {
 // and never echoes the password, not even the fragment of it that net/url
 // quotes ("invalid port \":pa\" after host"). When the password is what
 // net/url cannot read, the error says which characters to percent-encode.
-// (A NATS token in the user part is treated as the password is.)
+// (A NATS token in the user part is treated as the password is.) A URL
+// that net/url reads without a password where URL sees one is refused
+// too, rather than parsed in the way that dials part of the password.
 func ParseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err == nil {
+		// rtsp://admin:12/34@cam/live parses, as host "admin:12" and path
+		// "/34@cam/live": dialling it would put part of the password in
+		// every error. URL masks it as a password, so refuse to guess.
+		if ui, ok := split(raw); ok && u.User == nil && ui.hasPass && ui.pass != "" {
+			m, _ := ui.masked()
+			return nil, &URLError{URL: m, Reason: "a '/', '?' or '#' before the '@' makes it ambiguous: percent-encode them in a password (" + encodingHint + "), or an '@' in the path as %40"}
+		}
 		return u, nil
 	}
 	if ui, ok := split(raw); ok {

@@ -96,6 +96,10 @@ func TestParseURL(t *testing.T) {
 		{"bad escape in NATS token", "nats://t%zzok@h:4222", `invalid URL "nats://***@h:4222": the token has characters`},
 		{"bad host, password kept out", "rtsp://u:hunter2@[::1/x", `invalid URL "rtsp://u:***@[::1/x": missing ']' in host`},
 		{"no credentials", "rtsp://h:port/x", `invalid URL "rtsp://h:port/x": invalid port ":port" after host`},
+		{"numeric password start parses as a port", "rtsp://admin:1234/5678@cam/live", `invalid URL "rtsp://admin:***@cam/live": a '/', '?' or '#' before the '@' makes it ambiguous`},
+		{"@ in a path after a port", "rtsp://cam:554/a@b", `invalid URL "rtsp://cam:***@b": a '/', '?' or '#' before the '@' makes it ambiguous`},
+		{"@ in a path", "rtsp://cam/a@b", ""},
+		{"@ in a query", "http://h/x?mail=a@b", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseURL(tc.in)

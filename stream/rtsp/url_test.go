@@ -15,6 +15,7 @@ func TestValidateURL(t *testing.T) {
 		{"slash in password", "rtsp://admin:pa/ss@10.0.0.1/x", `camera URL rtsp://admin:***@10.0.0.1/x: the password has characters that must be percent-encoded`},
 		{"bad escape in password", "rtsp://admin:pa%zz@10.0.0.1/x", `camera URL rtsp://admin:***@10.0.0.1/x: the password has characters`},
 		{"question mark in password", "rtsp://admin:pa?ss@10.0.0.1/x", `camera URL rtsp://admin:***@10.0.0.1/x: the password has characters`},
+		{"password misread as a port", "rtsp://admin:1234/5678@10.0.0.1/x", `camera URL rtsp://admin:***@10.0.0.1/x: a '/', '?' or '#' before the '@' makes it ambiguous`},
 		{"bad host", "rtsp://admin:hunter2@[::1/x", `camera URL rtsp://admin:***@[::1/x: missing ']' in host`},
 		{"scheme", "http://admin:hunter2@h/x", `camera URL http://admin:***@h/x: scheme must be rtsp or rtsps`},
 		{"no host", "rtsp:///x", `camera URL rtsp:///x: no host`},
@@ -31,7 +32,7 @@ func TestValidateURL(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("ValidateURL(%q) = %v, want it to contain %q", tc.in, err, tc.want)
 			}
-			for _, p := range []string{"pa/ss", "pa%zz", "pa?ss", "hunter2", "admin:admin"} {
+			for _, p := range []string{"pa/ss", "pa%zz", "pa?ss", "hunter2", "admin:admin", "1234"} {
 				if strings.Contains(err.Error(), p) {
 					t.Fatalf("ValidateURL(%q) = %q shows the password", tc.in, err)
 				}

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"net/url"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // metrics owns the daemon's private registry: its own reload metrics,
@@ -237,7 +238,7 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 // endpointLabel keeps only host:port of an endpoint URL: never userinfo,
 // paths or queries in a label.
 func endpointLabel(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := redact.ParseURL(raw)
 	if err != nil || u.Host == "" {
 		return "invalid"
 	}
