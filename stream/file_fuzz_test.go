@@ -75,23 +75,10 @@ func FuzzReadFile(f *testing.F) {
 // ANYANOMALY_WRITE_FUZZ_SEEDS=1 go test ./stream -run WriteReadFileFuzzSeeds
 func TestWriteReadFileFuzzSeeds(t *testing.T) {
 	dir := streamtest.FuzzSeedDir(t, "FuzzReadFile")
-	for _, c := range []struct {
-		name      string
-		kind      byte
-		codec     string
-		container string
-	}{
-		{"h264_mp4", 0, "h264", "mp4"},
-		{"h265_mkv", 1 | 0x10, "h265", "mkv"},
-		{"h264_raw", 2 | 0x20, "h264", "raw"},
-		{"h265_raw", 3, "h265", "raw"},
-	} {
-		clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 64, Height: 64, FPS: 10, Seconds: 0.5, Codec: c.codec, Container: c.container, GOP: 3})
-		data, err := os.ReadFile(clip)
-		if err != nil {
-			t.Fatal(err)
-		}
-		streamtest.WriteFuzzSeed(t, dir, c.name, c.kind, data)
-		streamtest.WriteFuzzSeed(t, dir, c.name+"_cut", c.kind, data[:len(data)*2/3])
-	}
+	streamtest.WriteClipSeeds(t, dir, streamtest.ClipSpec{Width: 64, Height: 64, FPS: 10, Seconds: 0.5, GOP: 3}, true, []streamtest.ClipSeed{
+		{Name: "h264_mp4", Kind: 0, Codec: "h264", Container: "mp4"},
+		{Name: "h265_mkv", Kind: 1 | 0x10, Codec: "h265", Container: "mkv"},
+		{Name: "h264_raw", Kind: 2 | 0x20, Codec: "h264", Container: "raw"},
+		{Name: "h265_raw", Kind: 3, Codec: "h265", Container: "raw"},
+	})
 }

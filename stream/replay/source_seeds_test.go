@@ -1,7 +1,6 @@
 package replay_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/stream/streamtest"
@@ -12,19 +11,8 @@ import (
 // ANYANOMALY_WRITE_FUZZ_SEEDS=1 go test ./stream/replay -run WriteSourceFuzzSeeds
 func TestWriteSourceFuzzSeeds(t *testing.T) {
 	dir := streamtest.FuzzSeedDir(t, "FuzzSource")
-	for _, c := range []struct {
-		name             string
-		kind             byte
-		codec, container string
-	}{
-		{"h264_mp4", 0, "h264", "mp4"},
-		{"h265_raw", 2, "h265", "raw"},
-	} {
-		clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 64, Height: 64, FPS: 10, Seconds: 0.3, Codec: c.codec, Container: c.container, GOP: 2})
-		data, err := os.ReadFile(clip)
-		if err != nil {
-			t.Fatal(err)
-		}
-		streamtest.WriteFuzzSeed(t, dir, c.name, c.kind, data)
-	}
+	streamtest.WriteClipSeeds(t, dir, streamtest.ClipSpec{Width: 64, Height: 64, FPS: 10, Seconds: 0.3, GOP: 2}, false, []streamtest.ClipSeed{
+		{Name: "h264_mp4", Kind: 0, Codec: "h264", Container: "mp4"},
+		{Name: "h265_raw", Kind: 2, Codec: "h265", Container: "raw"},
+	})
 }

@@ -42,3 +42,30 @@ func WriteFuzzSeed(t testing.TB, dir, name string, values ...any) {
 		t.Fatal(err)
 	}
 }
+
+// WriteClipSeeds writes, for each seed, the clip base describes in the
+// seed's codec and container as one seed (kind, clip bytes) and, when cut
+// is set, also its first two thirds as NAME_cut: the seeds of the fuzz
+// targets that read whole video files.
+func WriteClipSeeds(t testing.TB, dir string, base ClipSpec, cut bool, seeds []ClipSeed) {
+	t.Helper()
+	for _, s := range seeds {
+		spec := base
+		spec.Codec, spec.Container = s.Codec, s.Container
+		data, err := os.ReadFile(GenerateClip(t, spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		WriteFuzzSeed(t, dir, s.Name, s.Kind, data)
+		if cut {
+			WriteFuzzSeed(t, dir, s.Name+"_cut", s.Kind, data[:len(data)*2/3])
+		}
+	}
+}
+
+// ClipSeed is one of WriteClipSeeds' seeds: the fuzz target's kind byte
+// and the clip's codec and container.
+type ClipSeed struct {
+	Name, Codec, Container string
+	Kind                   byte
+}
