@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"fmt"
 	"image"
 	"testing"
 )
@@ -40,6 +41,32 @@ func BenchmarkScale(b *testing.B) {
 					if _, err := s.Scale(p, alloc); err != nil {
 						b.Fatal(err)
 					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkBoxKernelBand runs the box kernels the way band scaling does:
+// on one band of 16 output rows (640 wide, luma range mapping) whose
+// source is in cache, for 2× (720p) and 3× (1080p), at every vector level
+// this CPU runs (0: the portable kernels the scaler picks). The
+// full-picture benchmark
+// above reads 3 MB per 1080p picture, and there the memory, not the
+// kernel, sets the pace.
+func BenchmarkBoxKernelBand(b *testing.B) {
+	const dw, dh = 640, 16
+	for _, k := range []int{2, 3} {
+		ss := dw * k
+		src := make([]byte, ss*dh*k)
+		for i := range src {
+			src[i] = byte(i * 7)
+		}
+		dst := make([]byte, dw*dh)
+		for level := 0; level <= simdLevel; level++ {
+			b.Run(fmt.Sprintf("%dx/level%d", k, level), func(b *testing.B) {
+				for range b.N {
+					boxPlane(src, ss, dst, dw, dw, dh, k, 1, level, directBox2)
 				}
 			})
 		}
