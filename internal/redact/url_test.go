@@ -38,31 +38,24 @@ func TestURL(t *testing.T) {
 	}
 }
 
-func TestPassword(t *testing.T) {
-	for in, want := range map[string]string{
-		"rtsp://u:p%40ss@h/": "p%40ss",
-		"rtsp://u:p@ss@h/":   "p@ss",
-		"rtsp://u@h/":        "",
-		"rtsp://h/":          "",
-		"garbage":            "",
+// TestPasswordAndCredentials: Password is the password alone; Credentials
+// is what URL masks (a NATS token too), both as written.
+func TestPasswordAndCredentials(t *testing.T) {
+	for _, tc := range []struct{ in, password, credentials string }{
+		{"rtsp://u:p%40ss@h/", "p%40ss", "p%40ss"},
+		{"rtsp://u:p@ss@h/", "p@ss", "p@ss"},
+		{"rtsp://u@h/", "", ""},
+		{"rtsp://u:@h/", "", ""},
+		{"rtsp://h/", "", ""},
+		{"nats://tok3n@h:4222", "", "tok3n"},
+		{"nats://u:pw@h:4222", "pw", "pw"},
+		{"garbage", "", ""},
 	} {
-		if got := Password(in); got != want {
-			t.Errorf("Password(%q) = %q, want %q", in, got, want)
+		if got := Password(tc.in); got != tc.password {
+			t.Errorf("Password(%q) = %q, want %q", tc.in, got, tc.password)
 		}
-	}
-}
-
-func TestCredentials(t *testing.T) {
-	for in, want := range map[string]string{
-		"rtsp://u:p%40ss@h/":  "p%40ss",
-		"rtsp://u@h/":         "",
-		"rtsp://u:@h/":        "",
-		"nats://tok3n@h:4222": "tok3n",
-		"nats://u:pw@h:4222":  "pw",
-		"garbage":             "",
-	} {
-		if got := strings.Join(Credentials(in), ","); got != want {
-			t.Errorf("Credentials(%q) = %q, want %q", in, got, want)
+		if got := strings.Join(Credentials(tc.in), ","); got != tc.credentials {
+			t.Errorf("Credentials(%q) = %q, want %q", tc.in, got, tc.credentials)
 		}
 	}
 }
