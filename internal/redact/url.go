@@ -55,22 +55,32 @@ func split(raw string) (ui userinfo, ok bool) {
 // password (nats://TOKEN@host), so that part is a credential too.
 var tokenSchemes = map[string]bool{"nats": true, "tls": true, "ws": true, "wss": true}
 
+// secret returns the credential in ui as written: the password, or a
+// token in the user part of a NATS URL; "" when there is none.
+func (ui userinfo) secret() string {
+	switch {
+	case ui.hasPass:
+		return ui.pass
+	case tokenSchemes[strings.ToLower(ui.scheme)]:
+		return ui.user
+	}
+	return ""
+}
+
 // masked returns ui with its credentials replaced by Mask, and whether
 // anything was replaced.
 func (ui userinfo) masked() (string, bool) {
-	user := ui.user
 	switch {
-	case ui.hasPass && ui.pass != "":
+	case ui.secret() == "":
+		return "", false
+	case !ui.hasPass:
+		return ui.prefix + Mask + ui.suffix, true
+	case strings.Contains(ui.user, ui.pass):
 		// A user name containing the password (admin:admin, a common
 		// camera default) would give the password away.
-		if strings.Contains(user, ui.pass) {
-			user = Mask
-		}
-		return ui.prefix + user + ":" + Mask + ui.suffix, true
-	case !ui.hasPass && user != "" && tokenSchemes[strings.ToLower(ui.scheme)]:
-		return ui.prefix + Mask + ui.suffix, true
+		return ui.prefix + Mask + ":" + Mask + ui.suffix, true
 	}
-	return "", false
+	return ui.prefix + ui.user + ":" + Mask + ui.suffix, true
 }
 
 // URL returns raw with its credentials replaced by "***": the password,
@@ -100,14 +110,8 @@ func Password(raw string) string {
 // Credentials returns what URL masks in raw, as written: the password,
 // or the token of a NATS URL; nil when there is nothing to hide.
 func Credentials(raw string) []string {
-	ui, ok := split(raw)
-	switch {
-	case !ok:
-		return nil
-	case ui.hasPass && ui.pass != "":
-		return []string{ui.pass}
-	case !ui.hasPass && ui.user != "" && tokenSchemes[strings.ToLower(ui.scheme)]:
-		return []string{ui.user}
+	if ui, ok := split(raw); ok && ui.secret() != "" {
+		return []string{ui.secret()}
 	}
 	return nil
 }
@@ -140,7 +144,7 @@ func ParseURL(raw string) (*url.URL, error) {
 		// rtsp://admin:12/34@cam/live parses, as host "admin:12" and path
 		// "/34@cam/live": dialling it would put part of the password in
 		// every error. URL masks it as a password, so refuse to guess.
-		if ui, ok := split(raw); ok && u.User == nil && ui.hasPass && ui.pass != "" {
+		if ui, ok := split(raw); ok && u.User == nil && ui.secret() != "" {
 			m, _ := ui.masked()
 			return nil, &URLError{URL: m, Reason: "a '/', '?' or '#' before the '@' makes it ambiguous: percent-encode them in a password (" + encodingHint + "), or an '@' in the path as %40"}
 		}
@@ -174,6 +178,7 @@ type URLError struct {
 	Reason string // never quotes a credential
 }
 
+// Error implements error.
 func (e *URLError) Error() string { return fmt.Sprintf("invalid URL %q: %s", e.URL, e.Reason) }
 
 // encodingHint is the same for every password: naming the characters a

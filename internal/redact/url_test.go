@@ -87,6 +87,7 @@ func TestParseURL(t *testing.T) {
 		{"hash in password", "rtsp://admin:p#ss@10.0.0.1/x", `the password has characters`},
 		{"question mark in password", "rtsp://admin:p?ss@10.0.0.1/x", `the password has characters`},
 		{"bad escape in NATS token", "nats://t%zzok@h:4222", `invalid URL "nats://***@h:4222": the token has characters`},
+		{"NATS token misread as a host", "nats://tok/en@h:4222", `invalid URL "nats://***@h:4222": a '/', '?' or '#' before the '@' makes it ambiguous`},
 		{"bad host, password kept out", "rtsp://u:hunter2@[::1/x", `invalid URL "rtsp://u:***@[::1/x": missing ']' in host`},
 		{"no credentials", "rtsp://h:port/x", `invalid URL "rtsp://h:port/x": invalid port ":port" after host`},
 		{"numeric password start parses as a port", "rtsp://admin:1234/5678@cam/live", `invalid URL "rtsp://admin:***@cam/live": a '/', '?' or '#' before the '@' makes it ambiguous`},
