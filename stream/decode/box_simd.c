@@ -115,48 +115,6 @@ static inline __attribute__((always_inline)) AA_AVX512 void aa_box2_avx512(const
 	}
 }
 
-// 3×3, AVX2, 10 outputs per step. AVX2 has no byte permutation across its
-// two 128-bit lanes, so each lane takes 16 source bytes of its own, five
-// whole triples: the low lane from 3x, the high lane from 3x + 15. Per
-// row, one in-lane shuffle lays the first two pixels of each triple out as
-// pairs, which a multiply-add with ones sums into 16-bit lanes; another
-// puts each third pixel in a 16-bit lane of its own. Each lane's five
-// results are stored with an 8-byte store, the high lane's 5 bytes after
-// the low one's: the 3 bytes past each store are written again by the
-// next, and the loop stops while the last store still ends inside the row.
-static inline __attribute__((always_inline)) AA_AVX2 void aa_box3_avx2(const uint8_t *src, ptrdiff_t ss,
-                                                                       uint8_t *dst, ptrdiff_t ds, int dw,
-                                                                       int dh, const int mode) {
-	const __m256i pairs = _mm256_setr_epi8(0, 1, 3, 4, 6, 7, 9, 10, 12, 13, -1, -1, -1, -1, -1, -1, 0, 1, 3, 4, 6,
-	                                       7, 9, 10, 12, 13, -1, -1, -1, -1, -1, -1);
-	const __m256i thirds = _mm256_setr_epi8(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1, -1, -1, -1, 2, -1, 5,
-	                                        -1, 8, -1, 11, -1, 14, -1, -1, -1, -1, -1, -1, -1);
-	const __m256i ones = _mm256_set1_epi8(1), nine = _mm256_set1_epi16(9), m = _mm256_set1_epi16(3641);
-	for (int y = 0; y < dh; y++) {
-		const uint8_t *a = src + 3 * y * ss;
-		uint8_t *d = dst + y * ds;
-		int x = 0;
-		// The last step reads source bytes up to 3x + 31 < 3·dw and writes
-		// up to x + 13 <= dw.
-		for (; x + 13 <= dw; x += 10) {
-			__m256i t = _mm256_setzero_si256();
-			for (int r = 0; r < 3; r++) {
-				const uint8_t *p = a + r * ss + 3 * x;
-				__m256i row = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)p)),
-				                                      _mm_loadu_si128((const __m128i *)(p + 15)), 1);
-				t = _mm256_add_epi16(t, _mm256_maddubs_epi16(_mm256_shuffle_epi8(row, pairs), ones));
-				t = _mm256_add_epi16(t, _mm256_shuffle_epi8(row, thirds));
-			}
-			__m256i v = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_slli_epi16(t, 1), nine), m);
-			v = aa_range16(v, mode);
-			__m256i p = _mm256_packus_epi16(v, v);
-			_mm_storel_epi64((__m128i *)(d + x), _mm256_castsi256_si128(p));
-			_mm_storel_epi64((__m128i *)(d + x + 5), _mm256_extracti128_si256(p, 1));
-		}
-		aa_tail3(a, ss, d, x, dw, mode);
-	}
-}
-
 // 3×3, AVX-512 VBMI, 16 outputs per step. Per source row, one byte
 // permutation of 48 bytes lays the first two pixels of each triple out as
 // pairs in the low half and the third, paired with a zero, in the high
@@ -216,7 +174,6 @@ static inline __attribute__((always_inline)) AA_AVX512 void aa_box3_avx512(const
 	}
 AA_VARIANTS(aa_box2_avx2, AA_AVX2)
 AA_VARIANTS(aa_box2_avx512, AA_AVX512)
-AA_VARIANTS(aa_box3_avx2, AA_AVX2)
 AA_VARIANTS(aa_box3_avx512, AA_AVX512)
 
 int aa_box2_simd(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdiff_t ds, int dw, int dh, int mode, int level) {
@@ -234,10 +191,6 @@ int aa_box2_simd(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdiff_t ds, i
 int aa_box3_simd(const uint8_t *src, ptrdiff_t ss, uint8_t *dst, ptrdiff_t ds, int dw, int dh, int mode, int level) {
 	if (level >= 2) {
 		aa_box3_avx512_mode(src, ss, dst, ds, dw, dh, mode);
-		return 1;
-	}
-	if (level == 1) {
-		aa_box3_avx2_mode(src, ss, dst, ds, dw, dh, mode);
 		return 1;
 	}
 	return 0;

@@ -465,12 +465,22 @@ func (s *Scaler) free() {
 // Close frees the swscale state.
 func (s *Scaler) Close() { s.free() }
 
-// boxPlane runs one plane through aa_box_one: the hook by which
+// planeBoxer runs one plane through aa_box_one: the hook by which
 // TestBoxKernelsAgree reaches every kernel with sizes no camera sends
-// (cgo cannot be used from _test.go files).
-func boxPlane(src []byte, ss int, dst []byte, ds, dw, dh, k, mode, level, direct int) {
-	acc, q := make([]uint16, dw*k), make([]uint8, dw*k)
+// (cgo cannot be used from _test.go files), and BenchmarkBoxKernelBand
+// times one band. It keeps the general kernel's scratch rows between calls,
+// as the Scaler does, so the benchmark times the kernels and not an
+// allocation per band.
+type planeBoxer struct {
+	acc []uint16
+	q   []uint8
+}
+
+func (b *planeBoxer) run(src []byte, ss int, dst []byte, ds, dw, dh, k, mode, level, direct int) {
+	if len(b.acc) < dw*k {
+		b.acc, b.q = make([]uint16, dw*k), make([]uint8, dw*k)
+	}
 	C.aa_box_one((*C.uint8_t)(unsafe.Pointer(&src[0])), C.int(ss), (*C.uint8_t)(unsafe.Pointer(&dst[0])), C.int(ds),
 		C.int(dw), C.int(dh), C.int(k), C.int(mode), C.int(level), C.int(direct),
-		(*C.uint16_t)(unsafe.Pointer(&acc[0])), (*C.uint8_t)(unsafe.Pointer(&q[0])))
+		(*C.uint16_t)(unsafe.Pointer(&b.acc[0])), (*C.uint8_t)(unsafe.Pointer(&b.q[0])))
 }

@@ -305,6 +305,7 @@ func TestBoxKernelsAgree(t *testing.T) {
 		t.Logf("this CPU runs vector kernels up to level %d of 2: the higher levels are not exercised here", simdLevel)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	var pb planeBoxer
 	for _, k := range []int{2, 3} {
 		for _, mode := range []int{0, 1, 2} {
 			for _, dw := range []int{1, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 129, 320, 640} {
@@ -324,7 +325,7 @@ func TestBoxKernelsAgree(t *testing.T) {
 					}
 					run := func(level, direct int) []byte {
 						dst := make([]byte, ds*(dh-1)+dw)
-						boxPlane(src, ss, dst, ds, dw, dh, k, mode, level, direct)
+						pb.run(src, ss, dst, ds, dw, dh, k, mode, level, direct)
 						return dst
 					}
 					want := run(0, 0)
