@@ -166,7 +166,12 @@ type stage struct {
 func (d *Daemon) Run(ctx context.Context) error {
 	cfg, err := configs.LoadEnv(d.opts.ConfigPath, d.opts.Env)
 	if err != nil {
-		return fmt.Errorf("load configuration:\n%w", err)
+		var list configs.Errors
+		if errors.As(err, &list) {
+			// One problem per line, each with its path and line.
+			return fmt.Errorf("load configuration:\n%w", err)
+		}
+		return fmt.Errorf("load configuration: %w", err)
 	}
 	now := time.Now()
 	d.redactor.Set(cfg.Secrets())

@@ -345,6 +345,15 @@ func TestInvalidConfigAtStart(t *testing.T) {
 	if !errors.As(err, &errs) || len(errs) != 2 {
 		t.Fatalf("Run = %v, want 2 configs.Errors", err)
 	}
+	if !strings.HasPrefix(err.Error(), "load configuration:\n") {
+		t.Errorf("Run = %q, want the problems on lines of their own", err)
+	}
+	// A file that cannot be read is one problem: one line, naming the file.
+	missing := filepath.Join(t.TempDir(), "missing.yaml")
+	err = daemon.New(daemon.Options{ConfigPath: missing, Listen: "127.0.0.1:0", LogOutput: &daemontest.Buffer{}}, daemon.Deps{}).Run(t.Context())
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), missing) {
+		t.Errorf("Run with a missing file = %q, want one line naming %s", err, missing)
+	}
 }
 
 // TestWithoutPipeline: with no Factory the frame runs and says plainly
