@@ -123,9 +123,10 @@ func OpenSpool(dir string, maxBytes int64, maxRecords int, log *slog.Logger) (*S
 			return nil, err
 		}
 	}
-	if len(s.index) > 0 {
-		s.head = s.next - uint64(len(s.index))
-	}
+	// The segments, not the checkpoint, say where unacknowledged records
+	// start: acknowledgements after the last checkpoint may have deleted
+	// segments, and a torn tail may leave none of them (head = next).
+	s.head = s.next - uint64(len(s.index))
 	s.synced = s.next
 	return s, nil
 }
