@@ -11,9 +11,32 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// objectAttempts is how often a snapshot put is tried before it is given
-// up, so a broken bucket cannot hold the events behind it forever.
+// objectAttempts is how often the server may refuse a snapshot put before
+// it is given up, so a broken bucket cannot hold the events behind it
+// forever.
 const objectAttempts = 3
+
+// snapshotRefused reports whether a failed snapshot put counts toward
+// objectAttempts: only when the server answered with a refusal. A timeout,
+// a lost connection or a missing stream or bucket (fail makes them again)
+// says nothing about the snapshot, and a link that is down for minutes,
+// or half-open until the client's pings give up on it, must not cost the
+// snapshots queued behind it.
+func snapshotRefused(err error, connected bool) bool {
+	if !connected {
+		return false
+	}
+	for _, transient := range []error{
+		context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, nats.ErrConnectionClosed,
+		nats.ErrDisconnected, nats.ErrConnectionReconnecting, jetstream.ErrNoStreamResponse,
+		jetstream.ErrStreamNotFound, jetstream.ErrBucketNotFound,
+	} {
+		if errors.Is(err, transient) {
+			return false
+		}
+	}
+	return true
+}
 
 type flight struct {
 	seq  uint64
@@ -138,6 +161,9 @@ func (s *sender) fill(ctx context.Context) error {
 		switch rec.Kind {
 		case recObject:
 			if err := s.putObject(ctx, rec); err != nil {
+				if !snapshotRefused(err, s.nc.IsConnected()) {
+					return fmt.Errorf("snapshot %s: %w", rec.Key, err)
+				}
 				s.objTries[seq]++
 				if s.objTries[seq] < objectAttempts {
 					return fmt.Errorf("snapshot %s: %w", rec.Key, err)
