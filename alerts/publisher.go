@@ -253,8 +253,14 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 		ev.Texts = []string{}
 	}
 	if seg := tr.seg; seg != nil {
-		ev.Contexts, ev.Reasons, ev.Model = seg.Contexts, seg.Reasons, seg.Model
-		ev.Reason = topReason(seg.Contexts, seg.Reasons)
+		// The schema says unit scores, and JSON has no NaN: a context
+		// score out of range must not cost the event its message.
+		ev.Contexts = detector.ContextScores{
+			Frame: unitScore(seg.Contexts.Frame), Position: unitScore(seg.Contexts.Position),
+			Temporal: unitScore(seg.Contexts.Temporal),
+		}
+		ev.Reasons, ev.Model = seg.Reasons, seg.Model
+		ev.Reason = topReason(ev.Contexts, seg.Reasons)
 		ev.Time = seg.End.UTC()
 	} else {
 		ev.Time = now.UTC()
@@ -266,6 +272,7 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 			ev.Time = now.UTC()
 		}
 	}
+	var objects []spoolRecord
 	if tr.snapshots && !p.cfg.DisableSnapshots && tr.seg != nil {
 		snap := &Snapshots{Bucket: p.cfg.SnapshotBucket}
 		base := tr.id + "-" + strconv.Itoa(tr.seq) + "-"
@@ -274,7 +281,7 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 				return ""
 			}
 			name := base + kind + ".jpg"
-			p.appendLocked(spoolRecord{Kind: recObject, Created: now, Target: p.cfg.SnapshotBucket, Key: name, Data: img})
+			objects = append(objects, spoolRecord{Kind: recObject, Created: now, Target: p.cfg.SnapshotBucket, Key: name, Data: img})
 			return name
 		}
 		snap.KeyFrame = put("keyframe", tr.seg.Images.KeyFrame)
@@ -286,9 +293,13 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	}
 	data, err := json.Marshal(ev)
 	if err != nil {
-		// Only NaN/Inf could do this and round4 removes them.
+		// Nothing above should make this possible (scores are sanitized);
+		// should it happen, no snapshot is stored for an event never sent.
 		p.log.Error("alerts: encode event", "camera", camID, "rule", ruleID, "err", err)
 		return
+	}
+	for _, r := range objects {
+		p.appendLocked(r)
 	}
 	p.appendLocked(spoolRecord{
 		Kind: recMessage, Created: now, Target: p.subj.Event(camID, ruleID),
@@ -304,6 +315,14 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	case KindEnded:
 		p.st.ended.Add(1)
 	}
+}
+
+// unitScore is round4 of v clamped to [0, 1]; NaN is 0.
+func unitScore(v float64) float64 {
+	if v != v {
+		return 0
+	}
+	return round4(min(max(v, 0), 1))
 }
 
 func round4(v float64) float64 {

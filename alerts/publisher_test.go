@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -480,5 +481,28 @@ func TestQuietCameraEndsOpenEvent(t *testing.T) {
 	}
 	if err := h.p.CameraStatus("bad.id", "online", ""); err == nil {
 		t.Fatal("status for an invalid camera id accepted")
+	}
+}
+
+// TestOutOfRangeContextScoresStillPublish: a NaN or out-of-range context
+// score once made the event unencodable after its snapshots were spooled,
+// so consumers got images and then an `updated` for an event that never
+// started. Context scores are now clamped to the schema's unit range.
+func TestOutOfRangeContextScoresStillPublish(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	h := startPub(t, testConfig(t, srv.URL()))
+	s := seg(0, 0.9)
+	s.Contexts = detector.ContextScores{Frame: math.NaN(), Position: 1.7, Temporal: math.Inf(-1)}
+	s.Reasons = detector.ContextReasons{Frame: "nan", Position: "high", Temporal: "low"}
+	h.p.Submit(s)
+	waitDelivered(t, h.p, 1)
+	nc := alertstest.Connect(t, srv.URL())
+	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>")) // schema-checked
+	if len(evs) != 1 || evs[0].Kind != KindStarted || evs[0].Seq != 0 || evs[0].Snapshots == nil {
+		t.Fatalf("events %+v, want one started with snapshots", evs)
+	}
+	want := detector.ContextScores{Frame: 0, Position: 1, Temporal: 0}
+	if evs[0].Contexts != want || evs[0].Reason != "high" {
+		t.Fatalf("contexts %+v reason %q, want %+v and the position reason", evs[0].Contexts, evs[0].Reason, want)
 	}
 }
