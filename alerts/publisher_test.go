@@ -132,7 +132,7 @@ func decodeEvents(t testing.TB, msgs []jetstream.Msg) []Event {
 		if got := m.Headers().Get(nats.MsgIdHdr); got != fmt.Sprintf("%s-%d", ev.ID, ev.Seq) {
 			t.Fatalf("Nats-Msg-Id %q for event %s/%d", got, ev.ID, ev.Seq)
 		}
-		if m.Headers().Get(HeaderKind) != ev.Kind || m.Subject() != "anyanomaly.events."+ev.Camera+"."+ev.Rule {
+		if m.Headers().Get(HeaderKind) != ev.Kind || !strings.HasSuffix(m.Subject(), ".events."+ev.Camera+"."+ev.Rule) {
 			t.Fatalf("kind header %q / subject %s for %s event", m.Headers().Get(HeaderKind), m.Subject(), ev.Kind)
 		}
 		out = append(out, ev)
@@ -280,6 +280,38 @@ func TestRestartReplaysSpoolWithoutDuplicates(t *testing.T) {
 	waitDelivered(t, h2.p, 50)
 	nc := alertstest.Connect(t, srv.URL())
 	checkOnceInOrder(t, decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>")), 100)
+	if err := h2.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSpoolUnderAnotherPrefixIsDelivered: records spooled before a
+// restart that changed the subject prefix once got "no responders" from
+// the stream, set up for the new prefix, and blocked everything behind
+// them forever. They are now sent under the new prefix.
+func TestSpoolUnderAnotherPrefixIsDelivered(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	cfg.SubjectPrefix = "site1.old"
+	srv.Stop()
+	h := startPub(t, cfg)
+	feed(h.p, 0, 4)
+	if err := h.p.CameraStatus("cam1", "online", ""); err != nil {
+		t.Fatal(err)
+	}
+	alertstest.Eventually(t, 10*time.Second, "records spooled", func() bool { return h.p.Stats().SpoolRecords >= 5 })
+	h.kill()
+
+	srv.Start()
+	cfg.SubjectPrefix = "new"
+	h2 := startPub(t, cfg) // same spool dir
+	feed(h2.p, 4, 2)
+	waitDelivered(t, h2.p, 7)
+	nc := alertstest.Connect(t, srv.URL())
+	checkOnceInOrder(t, decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "new.events.cam1.fall")), 6)
+	if st := alertstest.ReadStream(t, nc, "ANYANOMALY", "new.status.cam1"); len(st) != 1 {
+		t.Fatalf("%d status messages under the new prefix, want 1", len(st))
+	}
 	if err := h2.stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -177,6 +177,20 @@ func (s *sender) fill(ctx context.Context) error {
 			}
 			s.push(seq, nil)
 		case recMessage:
+			// Records spooled under an earlier subject prefix would get no
+			// answer from the stream, now set up for this one, and block
+			// every record behind them.
+			levels := 2 // <prefix>.status.<camera>
+			for _, h := range rec.Headers {
+				if h[0] == HeaderKind {
+					levels = 3 // <prefix>.events.<camera>.<rule>
+				}
+			}
+			if subject := p.subj.Rebase(rec.Target, levels); subject != rec.Target {
+				p.rl.log1s(slog.LevelWarn, "rebase", "alerts: a message spooled under another subject prefix is sent under the current one",
+					"spooled", rec.Target, "subject", subject)
+				rec.Target = subject
+			}
 			msg := &nats.Msg{Subject: rec.Target, Data: rec.Data, Header: nats.Header{}}
 			msg.Header[nats.MsgIdHdr] = []string{rec.Key}
 			for _, h := range rec.Headers {

@@ -76,6 +76,19 @@ func (s Subjects) Filter(camera, rule string) string {
 	return s.Event(camera, rule)
 }
 
+// Rebase moves a subject written under any prefix to this one. levels is
+// the number of tokens after the prefix (3 for events, 2 for status):
+// camera, rule and node ids are single tokens, so those are the last
+// levels tokens whatever the old prefix was. A spool written before the
+// prefix changed is still delivered, where the stream captures it.
+func (s Subjects) Rebase(subject string, levels int) string {
+	toks := strings.Split(subject, ".")
+	if len(toks) <= levels {
+		return subject
+	}
+	return s.Prefix + "." + strings.Join(toks[len(toks)-levels:], ".")
+}
+
 // StreamSubjects are the subjects the JetStream stream captures.
 func (s Subjects) StreamSubjects() []string {
 	return []string{s.Prefix + ".events.>", s.Prefix + ".status.>", s.Prefix + ".heartbeat.>"}

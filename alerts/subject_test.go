@@ -37,6 +37,29 @@ func TestValidateToken(t *testing.T) {
 	}
 }
 
+func TestSubjectsRebase(t *testing.T) {
+	s := Subjects{Prefix: "new"}
+	tests := []struct {
+		subject string
+		levels  int
+		want    string
+	}{
+		{"anyanomaly.events.cam1.fall", 3, "new.events.cam1.fall"},
+		{"site1.anyanomaly.events.cam1.fall", 3, "new.events.cam1.fall"},
+		{"events.events.events.x", 3, "new.events.events.x"}, // a camera named "events"
+		{"site1.anyanomaly.status.cam1", 2, "new.status.cam1"},
+		{"new.status.cam1", 2, "new.status.cam1"},
+		{"status.cam1", 2, "status.cam1"}, // too short to have a prefix: left alone
+	}
+	for _, tc := range tests {
+		t.Run(tc.subject, func(t *testing.T) {
+			if got := s.Rebase(tc.subject, tc.levels); got != tc.want {
+				t.Fatalf("Rebase(%q, %d) = %q, want %q", tc.subject, tc.levels, got, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzValidateToken(f *testing.F) {
 	for _, s := range []string{"cam1", "a.b", "a b", ">", "*", "", "\xff"} {
 		f.Add(s)
