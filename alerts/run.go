@@ -178,6 +178,11 @@ func (p *Publisher) syncLoop(ctx context.Context) error {
 				p.rl.log1s(slog.LevelError, "fsync", "alerts: spool fsync failed", "err", err)
 			}
 		case <-t.C:
+			// A failed fsync is retried here too: no new record may come
+			// to wake the loop, and the sender waits for durable ones.
+			if _, err := p.syncOnce(); err != nil {
+				p.rl.log1s(slog.LevelError, "fsync", "alerts: spool fsync failed", "err", err)
+			}
 			if err := p.spool.Checkpoint(); err != nil {
 				p.rl.log1s(slog.LevelError, "checkpoint", "alerts: spool checkpoint failed", "err", err)
 			}

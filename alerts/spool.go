@@ -308,6 +308,11 @@ func (s *Spool) Sync() (uint64, error) {
 		// A segment rolled or deleted meanwhile was synced (or fully
 		// acknowledged) already, so a closed file is not an error.
 		if err := seg.f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			if needDir {
+				s.mu.Lock()
+				s.dirSync = true // still owed: the next Sync must not skip it
+				s.mu.Unlock()
+			}
 			return s.durable(), fmt.Errorf("spool %s: fsync: %w", seg.path, err)
 		}
 	}
