@@ -274,6 +274,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	deadlineTimer := time.NewTimer(timeout)
 	defer deadlineTimer.Stop()
 	deadline := deadlineTimer.C
+	upstreamTimer := time.NewTimer(timeout / 2)
+	defer upstreamTimer.Stop()
+	upstream := upstreamTimer.C
 
 	// No reload may race the shutdown: stop the control loop first.
 	stopCtl()
@@ -286,9 +289,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		ctlErr = fmt.Errorf("shutdown: a configuration reload did not finish within %s", timeout)
 		expired := make(chan time.Time)
 		close(expired)
-		deadline = expired
+		deadline, upstream = expired, expired
 	}
-	stopErr, stuck := d.stopStages(stages, deadline, timeout)
+	stopErr, stuck := d.stopStages(stages, upstream, deadline, timeout)
 	stopErr = errors.Join(ctlErr, stopErr)
 	stuck = stuck || ctlErr != nil
 
@@ -352,26 +355,40 @@ func (d *Daemon) startStages(g *errgroup.Group, c *Components, fatal chan<- erro
 
 // stopStages stops the stages in reverse start order, each after the one
 // before has returned: ingest stops, then the detector, then the
-// publisher flushes. stuck reports a stage still running at the deadline.
-func (d *Daemon) stopStages(stages []*stage, deadline <-chan time.Time, timeout time.Duration) (err error, stuck bool) {
+// publisher ends open events and flushes. The stages before the last share
+// the first half of the budget (upstream fires then): one that is stuck
+// there must not cost the publisher its chance to end the open events,
+// which it does within the other half. stuck reports a stage still
+// running at its deadline.
+func (d *Daemon) stopStages(stages []*stage, upstream, deadline <-chan time.Time, timeout time.Duration) (err error, stuck bool) {
 	var errs []error
 	for i := len(stages) - 1; i >= 0; i-- {
 		s := stages[i]
 		s.cancel()
+		limit, budget := upstream, timeout/2
+		if i == 0 {
+			limit, budget = deadline, timeout
+		}
 		select {
 		case <-s.done:
 			if s.err != nil && !errors.Is(s.err, context.Canceled) {
 				errs = append(errs, fmt.Errorf("%s: %w", s.name, s.err))
 			}
-		case <-deadline:
-			for _, rest := range stages[:i] {
+		case <-limit:
+			errs = append(errs, fmt.Errorf("shutdown: %s did not stop within %s", s.name, budget))
+			stuck = true
+			if i == 0 {
+				return errors.Join(errs...), true
+			}
+			// Give up on it and on the stages between it and the last,
+			// all cancelled now; the last still gets its time.
+			for _, rest := range stages[1:i] {
 				rest.cancel()
 			}
-			errs = append(errs, fmt.Errorf("shutdown: %s did not stop within %s", s.name, timeout))
-			return errors.Join(errs...), true
+			i = 1
 		}
 	}
-	return errors.Join(errs...), false
+	return errors.Join(errs...), stuck
 }
 
 // watch starts watching the configuration file's directory (editors and

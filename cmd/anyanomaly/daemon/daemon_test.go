@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -320,7 +321,9 @@ func TestComponentFailureStopsDaemon(t *testing.T) {
 }
 
 // TestShutdownDeadline: a component that ignores cancellation cannot hold
-// the daemon past shutdown_timeout.
+// the daemon past shutdown_timeout, nor keep the publisher from stopping
+// in order (ending open events, flushing) within the half of the budget
+// kept for it.
 func TestShutdownDeadline(t *testing.T) {
 	f := newFakes()
 	f.cams.stuck = true
@@ -329,11 +332,14 @@ func TestShutdownDeadline(t *testing.T) {
 	d := start(t, writeConfig(t, strings.Replace(configA, "shutdown_timeout: 2s", "shutdown_timeout: 300ms", 1)), f)
 	t0 := time.Now()
 	err := d.Stop(5 * time.Second)
-	if err == nil || !strings.Contains(err.Error(), "cameras did not stop within 300ms") {
+	if err == nil || !strings.Contains(err.Error(), "cameras did not stop within 150ms") {
 		t.Errorf("Run = %v", err)
 	}
 	if el := time.Since(t0); el > 2*time.Second {
 		t.Errorf("shutdown took %s", el)
+	}
+	if ev := f.rec.list(); !slices.Contains(ev, "stop publisher") || !slices.Contains(ev, "stop detector") {
+		t.Errorf("Run returned before the stages after the stuck one stopped: %v", ev)
 	}
 }
 
