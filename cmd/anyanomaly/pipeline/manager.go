@@ -201,12 +201,6 @@ func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
 	if st.State != stream.StateConnecting {
 		r.left.Store(true)
 	}
-	m.mu.Lock()
-	current := r.entry.cur == r && !m.stopped
-	m.mu.Unlock()
-	if !current {
-		return
-	}
 	var state string
 	switch st.State {
 	case stream.StateStreaming:
@@ -220,6 +214,15 @@ func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
 		st.LastError = "end of file"
 	default:
 		return // connecting: every retry passes through it
+	}
+	// The lock is held across the publish: a Reconcile that removes the
+	// camera (and publishes "offline") must come wholly before or after
+	// it, or a removed camera's last status could read "online". Reconcile
+	// never waits on cameras, and this runs on the camera's goroutine.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r.entry.cur != r || m.stopped {
+		return
 	}
 	// The camera masks credentials in its errors; masking again costs
 	// nothing and keeps a password out of the event stream for sure.

@@ -1,0 +1,108 @@
+package pipeline
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/segment"
+)
+
+// statusIngest goes online at once and stays until cancelled.
+type statusIngest struct {
+	id  string
+	out chan *segment.Segment
+	on  func(stream.CameraStats)
+}
+
+func (c *statusIngest) Run(ctx context.Context) error {
+	c.on(stream.CameraStats{ID: c.id, State: stream.StateStreaming})
+	<-ctx.Done()
+	close(c.out)
+	return nil
+}
+func (c *statusIngest) Segments() <-chan *segment.Segment { return c.out }
+func (c *statusIngest) Stats() stream.CameraStats         { return stream.CameraStats{ID: c.id} }
+
+// heldAlerts records statuses and holds the first "online" publish until
+// released, as a preempted camera goroutine would.
+type heldAlerts struct {
+	nopAlerts
+	mu      sync.Mutex
+	log     []string
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (a *heldAlerts) CameraStatus(_, state, _ string) error {
+	if state == "online" {
+		close(a.entered)
+		<-a.release
+	}
+	a.mu.Lock()
+	a.log = append(a.log, state)
+	a.mu.Unlock()
+	return nil
+}
+
+// TestRemovedCameraStatusEndsOffline: a camera's state publish and a
+// Reconcile that removes the camera cannot interleave, so the removed
+// camera's last status is "offline". The publish once ran after the
+// manager's lock was dropped, and an "online" could land after the
+// removal's "offline" and stay the camera's last word.
+func TestRemovedCameraStatusEndsOffline(t *testing.T) {
+	al := &heldAlerts{entered: make(chan struct{}), release: make(chan struct{})}
+	m := newManager(managerDeps{Detector: &choosyDetector{}, Gate: nopGate{}, Alerts: al, Scores: newScoreBook(),
+		NewCamera: func(c stream.CameraConfig, d stream.Deps) ingest {
+			return &statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}
+		}})
+	env := configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }}
+	doc := func(enabled string) *configs.Config {
+		cfg, err := configs.Parse("x.yaml", []byte(`
+cameras:
+  - id: c1
+    enabled: `+enabled+`
+    url: rtsp://127.0.0.1:1/none
+    rules:
+      - id: r1
+        texts: ["red square"]
+`), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	on, off := doc("true"), doc("false")
+	if err := m.Reconcile(t.Context(), on, configs.Diff(nil, on)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	<-al.entered // the camera is publishing "online"
+	if m.mu.TryLock() {
+		m.mu.Unlock()
+		close(al.release)
+		cancel()
+		<-done
+		t.Fatal("the state publish runs without the manager's lock: a Reconcile can slip in between")
+	}
+	removed := make(chan error, 1)
+	go func() { removed <- m.Reconcile(t.Context(), off, configs.Diff(on, off)) }()
+	close(al.release)
+	if err := <-removed; err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	al.mu.Lock()
+	defer al.mu.Unlock()
+	if !slices.Equal(al.log, []string{"online", "offline"}) {
+		t.Fatalf("statuses of the removed camera: %v, want [online offline]", al.log)
+	}
+}
