@@ -55,6 +55,8 @@ type Publisher struct {
 	serverURL atomic.Pointer[string]
 	started   time.Time
 	killed    atomic.Bool // tests: end Run as a crash would
+	// flushFor is Config.ShutdownTimeout, changeable while running.
+	flushFor atomic.Int64
 
 	st counters
 }
@@ -93,7 +95,7 @@ func New(cfg Config, deps Deps) (*Publisher, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	return &Publisher{
+	p := &Publisher{
 		cfg: cfg, log: deps.Log, now: deps.Now,
 		subj:      Subjects{Prefix: cfg.SubjectPrefix},
 		rl:        newRateLog(deps.Log),
@@ -101,11 +103,26 @@ func New(cfg Config, deps Deps) (*Publisher, error) {
 		wake:      make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
 		reconnect: make(chan struct{}, 1),
-	}, nil
+	}
+	p.flushFor.Store(int64(cfg.ShutdownTimeout))
+	return p, nil
 }
 
-// Config returns the effective configuration (defaults filled in).
-func (p *Publisher) Config() Config { return p.cfg }
+// SetShutdownTimeout changes the bound of the final flush (a reloaded
+// configuration); zero or less is ignored.
+func (p *Publisher) SetShutdownTimeout(d time.Duration) {
+	if d > 0 {
+		p.flushFor.Store(int64(d))
+	}
+}
+
+// Config returns the effective configuration (defaults filled in, and the
+// latest SetShutdownTimeout).
+func (p *Publisher) Config() Config {
+	c := p.cfg
+	c.ShutdownTimeout = time.Duration(p.flushFor.Load())
+	return c
+}
 
 func signal(c chan struct{}) {
 	select {

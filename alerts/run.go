@@ -104,7 +104,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	default:
 	}
 	if nc != nil && runErr == nil {
-		fctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownTimeout)
+		fctx, cancel := context.WithTimeout(context.Background(), time.Duration(p.flushFor.Load()))
 		if err := p.flush(fctx, nc); err != nil {
 			n, _ := sp.Depth()
 			p.log.Warn("alerts: shutdown flush incomplete; the rest stays in the spool for the next start", "records", n, "err", err)

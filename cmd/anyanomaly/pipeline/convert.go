@@ -183,7 +183,7 @@ func alertsConfig(cfg *configs.Config) alerts.Config {
 		SpoolMaxBytes: int64(n.SpoolMaxBytes),
 		// The daemon's deadline covers every stage; the publisher's final
 		// flush gets half of it, after ingest and the detector stopped.
-		ShutdownTimeout: cfg.Global.ShutdownTimeout.Std() / 2,
+		ShutdownTimeout: alertsShutdownTimeout(cfg),
 	}
 	for _, u := range n.URLs {
 		ac.URLs = append(ac.URLs, u.Reveal())
@@ -199,4 +199,10 @@ func unlimitedIfZero(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// alertsShutdownTimeout bounds the publisher's final flush: the half of
+// global.shutdown_timeout the daemon keeps for it.
+func alertsShutdownTimeout(cfg *configs.Config) time.Duration {
+	return cfg.Global.ShutdownTimeout.Std() / 2
 }

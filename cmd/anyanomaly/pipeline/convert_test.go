@@ -212,11 +212,43 @@ func TestReconfigureRestartRequired(t *testing.T) {
 			if err := d.Reconfigure(context.Background(), cfg, diff); errors.Is(err, daemon.ErrRestartRequired) != tc.detector {
 				t.Errorf("detector: %v", err)
 			}
-			p := &Publisher{}
+			p := &Publisher{alerts: newAlerts(t)}
 			if err := p.Reconfigure(context.Background(), cfg, diff); errors.Is(err, daemon.ErrRestartRequired) != tc.pubs {
 				t.Errorf("publisher: %v", err)
 			}
 		})
+	}
+}
+
+func newAlerts(t *testing.T) *alerts.Publisher {
+	t.Helper()
+	a, err := alerts.New(alerts.Config{Node: "n", SpoolDir: t.TempDir(), Embedded: alerts.EmbeddedConfig{StateDir: t.TempDir()}},
+		alerts.Deps{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestReloadedShutdownTimeoutReachesThePublisher: the daemon reads
+// global.shutdown_timeout from the reloaded configuration, and keeps half
+// of it for the publisher's flush, so the publisher's bound must follow.
+func TestReloadedShutdownTimeoutReachesThePublisher(t *testing.T) {
+	old := parse(t)
+	yaml := strings.Replace(convertYAML, "shutdown_timeout: 8s", "shutdown_timeout: 3s", 1)
+	if yaml == convertYAML {
+		t.Fatal("no shutdown_timeout in the test configuration")
+	}
+	cfg, err := configs.Parse("new.yaml", []byte(yaml), configs.Env{Lookup: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Publisher{alerts: newAlerts(t)}
+	if err := p.Reconfigure(context.Background(), cfg, configs.Diff(old, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.alerts.Config().ShutdownTimeout; got != 1500*time.Millisecond {
+		t.Fatalf("publisher flush bound after reload: %s, want 1.5s", got)
 	}
 }
 

@@ -100,7 +100,10 @@ func (p *Publisher) submit(s detector.SegmentScore) {
 // Reconfigure applies a reloaded configuration. Cameras and rules reach
 // the publisher through the camera manager; the nats section is read only
 // at start.
-func (p *Publisher) Reconfigure(_ context.Context, _ *configs.Config, diff *configs.ConfigDiff) error {
+func (p *Publisher) Reconfigure(_ context.Context, cfg *configs.Config, diff *configs.ConfigDiff) error {
+	// The daemon gives the publisher the second half of the shutdown
+	// budget, whatever the latest configuration says it is.
+	p.alerts.SetShutdownTimeout(alertsShutdownTimeout(cfg))
 	if diff.Changed("nats") {
 		return fmt.Errorf("nats settings: %w", daemon.ErrRestartRequired)
 	}
