@@ -308,13 +308,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// A component ignored its context past the deadline. Waiting for
 		// it would break the shutdown promise; the process is about to
 		// exit, which ends it.
-		return errors.Join(runErr, stopErr)
+		return d.redactErr(errors.Join(runErr, stopErr))
 	}
 	g.Wait()
 	if runErr == nil && stopErr == nil {
 		d.log.Info("stopped")
 	}
-	return errors.Join(runErr, stopErr)
+	return d.redactErr(errors.Join(runErr, stopErr))
+}
+
+// redactErr passes err's text through the redactor, as the logs are: the
+// CLI prints what Run returns. errors.Is and errors.As still see err.
+func (d *Daemon) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{err: err, msg: d.redactor.Redact(err.Error())}
 }
 
 // startStages starts publisher, detector and cameras in that order (so

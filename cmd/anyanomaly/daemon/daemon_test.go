@@ -300,18 +300,43 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 }
 
+// TestStartSecretsStayMaskedAcrossReloads: NATS settings take effect only
+// at a restart, so the connection keeps the first configuration's
+// credentials however often the file is reloaded; the redactor must keep
+// masking them. It once kept only the last two generations' secrets.
+func TestStartSecretsStayMaskedAcrossReloads(t *testing.T) {
+	withNATS := func(password string) string {
+		return configA + "nats:\n  urls: [nats://127.0.0.1:4222]\n  user: alice\n  password: " + password + "\n"
+	}
+	path := writeConfig(t, withNATS("first-nats-secret"))
+	f := newFakes()
+	d := start(t, path, f)
+	for i, pw := range []string{"second-nats-secret", "third-nats-secret"} {
+		daemontest.WriteConfig(t, path, withNATS(pw))
+		waitReloads(t, d, "success", i+1)
+	}
+	f.cams.log.Warn("connection still authenticated as alice:first-nats-secret")
+	if err := d.Stop(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(d.Log.String(), "first-nats-secret") {
+		t.Errorf("the running connection's password is in the log:\n%s", d.Log.String())
+	}
+}
+
 // TestComponentFailureStopsDaemon: a component whose Run returns on its
 // own makes Run shut everything down and return the error.
 func TestComponentFailureStopsDaemon(t *testing.T) {
 	f := newFakes()
 	d := start(t, writeConfig(t, configA), f)
-	f.det.failWith <- errors.New("endpoint exploded")
+	// The error leaves the process (the CLI prints it): no credential in it.
+	f.det.failWith <- errors.New("endpoint exploded (password " + camPassword + ")")
 	select {
 	case <-d.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("daemon kept running after a component failed")
 	}
-	if err := d.Err(); err == nil || !strings.Contains(err.Error(), "detector: endpoint exploded") {
+	if err := d.Err(); err == nil || !strings.Contains(err.Error(), "detector: endpoint exploded (password ***)") {
 		t.Errorf("Run = %v", err)
 	}
 	ev := f.rec.list()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/configs"
@@ -50,9 +51,11 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 		return
 	}
 	diff := configs.Diff(old, cfg)
-	// Both generations' secrets: components may still log about what
-	// they are tearing down.
-	d.redactor.Set(append(old.Secrets(), cfg.Secrets()...))
+	// Both generations' secrets, since components may still log about
+	// what they are tearing down; and the first configuration's, since
+	// settings that need a restart (NATS credentials, LVLM endpoints) still
+	// run with them however many reloads later.
+	d.redactor.Set(slices.Concat(d.first.Secrets(), old.Secrets(), cfg.Secrets()))
 	d.level.Set(parseLevel(cfg.Global.Log.Level))
 	pending := map[string]string{}
 	for _, p := range restartOnly {
