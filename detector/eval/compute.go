@@ -115,6 +115,9 @@ type VideoScores struct {
 	Frames int `json:"frames"`
 	// Segments are the context scores of the complete segments, in order.
 	Segments []detector.ContextScores `json:"segments"`
+	// SegmentFrames is the N the segments were scored with (0 in files
+	// written before it was recorded).
+	SegmentFrames int `json:"segment_frames,omitempty"`
 }
 
 // series is a run's frame-level data laid out for the protocol: the
@@ -140,6 +143,16 @@ func buildSeries(run labels.Run, scores map[string]VideoScores, n int) (*series,
 		frames := v.Frames
 		if frames == 0 {
 			frames = vs.Frames
+		}
+		// --rescore with another --segment would spread each score over
+		// the wrong frames, and silently: refuse it. A run scores exactly
+		// the whole segments of the frames it read, which also tells files
+		// that do not record N.
+		if vs.SegmentFrames != 0 && vs.SegmentFrames != n {
+			return nil, fmt.Errorf("run %s: video %s was scored with segments of %d frames, not %d: rescore with --segment %d", run.Name, v.Name, vs.SegmentFrames, n, vs.SegmentFrames)
+		}
+		if vs.Frames > 0 && len(vs.Segments) != vs.Frames/n {
+			return nil, fmt.Errorf("run %s: video %s: %d segment scores for %d frames: they were not scored with segments of %d frames (--segment)", run.Name, v.Name, len(vs.Segments), vs.Frames, n)
 		}
 		nseg := frames / n
 		if len(vs.Segments) < nseg {

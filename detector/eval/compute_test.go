@@ -104,7 +104,17 @@ func TestComputeErrors(t *testing.T) {
 	p.Segment = 4
 	set := mustLabels(t, twoVideos)
 	short := handScores()
-	short["jumping"]["a"] = VideoScores{Video: "a", Frames: 10, Segments: []detector.ContextScores{cs(0, 0, 0)}}
+	short["jumping"]["a"] = VideoScores{Video: "a", Frames: 4, Segments: []detector.ContextScores{cs(0, 0, 0)}}
+	// --rescore with another --segment: recorded in the file, or told by
+	// the number of segments for the frames read (files without N).
+	otherN := handScores()
+	a := otherN["jumping"]["a"]
+	a.SegmentFrames = 2
+	otherN["jumping"]["a"] = a
+	inferred := handScores()
+	a = inferred["jumping"]["a"]
+	a.Segments = append(a.Segments, a.Segments...)
+	inferred["jumping"]["a"] = a
 	tests := []struct {
 		name   string
 		scores map[string]map[string]VideoScores
@@ -113,6 +123,8 @@ func TestComputeErrors(t *testing.T) {
 	}{
 		{"missing video", map[string]map[string]VideoScores{"jumping": {}}, nil, "no scores for video a"},
 		{"too few segments", short, nil, "need 2 segments"},
+		{"scored with another N", otherN, nil, "scored with segments of 2 frames, not 4: rescore with --segment 2"},
+		{"scored with another N, not recorded", inferred, nil, "not scored with segments of 4 frames"},
 		{"bad smoothing", handScores(), func(p *Params) { p.Smooth = "sideways" }, "sideways"},
 		{"bad weights", handScores(), func(p *Params) { p.Weights.Alpha = 0.9 }, "sum to"},
 	}

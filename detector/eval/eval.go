@@ -229,7 +229,7 @@ func (e *Evaluator) scoreVideo(ctx context.Context, name string, runs []labels.R
 	}
 	out := make([]VideoScores, len(runs))
 	for i := range runs {
-		out[i] = VideoScores{Video: name, Frames: frames, Segments: per[i]}
+		out[i] = VideoScores{Video: name, Frames: frames, Segments: per[i], SegmentFrames: n}
 	}
 	e.deps.Logger.Info("video scored", "dataset", e.cfg.Dataset, "video", name, "frames", frames, "runs", len(runs), "elapsed", time.Since(t0).Round(time.Millisecond))
 	return out, nil
