@@ -141,6 +141,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 				if err != nil {
 					return err
 				}
+				// The result needs no query image: an hours-long video
+				// must not hold every segment's JPEGs until the end.
+				s.Images = detector.QueryImages{}
 				mu.Lock()
 				scores = append(scores, s)
 				n := len(scores)

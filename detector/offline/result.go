@@ -71,8 +71,16 @@ func newResult(cfg Config, info stream.FileInfo, scores []detector.SegmentScore,
 	}
 	n := r.FramesScored
 	r.FrameScores = FrameScores{Fused: make([]float64, n), Frame: make([]float64, n), Position: make([]float64, n), Temporal: make([]float64, n)}
-	for _, s := range r.Segments {
-		for i := s.FirstFrame; i <= s.LastFrame && i < n; i++ {
+	for k, s := range r.Segments {
+		// With --sample-fps the source frames after a segment's last
+		// analysed frame, up to the next segment's first, are between
+		// analysed frames too: they take this segment's score. (Segments
+		// are in order; overlapping ones already reach the next.)
+		last := s.LastFrame
+		if k+1 < len(r.Segments) {
+			last = max(last, r.Segments[k+1].FirstFrame-1)
+		}
+		for i := s.FirstFrame; i <= last && i < n; i++ {
 			r.FrameScores.Fused[i] = max(r.FrameScores.Fused[i], s.Score)
 			r.FrameScores.Frame[i] = max(r.FrameScores.Frame[i], s.Contexts.Frame)
 			r.FrameScores.Position[i] = max(r.FrameScores.Position[i], s.Contexts.Position)
