@@ -322,9 +322,28 @@ func (c *Client) once(ctx context.Context, req *api.ChatRequest) (string, error)
 	return sb.String(), nil
 }
 
+// maskCause keeps the endpoint's credentials out of a cause's text.
+// net/http's errors quote the request URL with the password as "***",
+// which leaves it readable where the user name contains it
+// ("admin:admin" prints as "admin:***"): the credentials are replaced
+// verbatim as well, as the daemon's log redactor does.
+func (c *Client) maskCause(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := redact.URLsInText(err.Error())
+	for _, s := range redact.Credentials(c.cfg.URL) {
+		msg = strings.ReplaceAll(msg, s, redact.Mask)
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &maskedError{err: err, msg: msg}
+}
+
 // classify maps an api error plus the recorded HTTP status to a class.
 func (c *Client) classify(ctx context.Context, err error, status int) *Error {
-	e := &Error{URL: c.redacted, Model: c.cfg.Model, Status: status, Err: err,
+	e := &Error{URL: c.redacted, Model: c.cfg.Model, Status: status, Err: c.maskCause(err),
 		Msg: fmt.Sprintf("ask %s at %s", c.cfg.Model, c.redacted)}
 	if se, ok := errors.AsType[api.StatusError](err); ok && status == 0 {
 		status = se.StatusCode

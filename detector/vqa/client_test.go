@@ -149,6 +149,13 @@ func TestMaskedURL(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(c.URL(), "secret") {
 		t.Fatalf("password leaked or no error: %v / %s", err, c.URL())
 	}
+	// net/http quotes the request URL with the password as "***", which
+	// leaves it readable when the user name contains it.
+	c = newClient(t, "http://admin:admin@127.0.0.1:1", func(c *vqa.Config) { c.Timeout = 100 * time.Millisecond })
+	_, _, err = c.Rate(context.Background(), []byte{1}, "p")
+	if err == nil || strings.Contains(err.Error(), "admin") || vqa.ClassOf(err) == "" {
+		t.Fatalf("Rate on a dead endpoint: %v, want a classified error without the password", err)
+	}
 	for _, bad := range []string{
 		"ftp://x:pw12345@h",
 		"http://x:pw12345/6@h:11434",  // net/url reads host "x:pw12345"

@@ -1,6 +1,7 @@
 package vqa
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"regexp"
@@ -79,6 +80,11 @@ func parseJSON(reply string) (Answer, bool) {
 // jsonNumber reads a JSON number, or a string holding one (models sometimes
 // quote the score).
 func jsonNumber(raw json.RawMessage) (float64, bool) {
+	// encoding/json decodes null into a number as "no change": a model
+	// that answers {"score": null} gave no number (method §7).
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return 0, false
+	}
 	var f float64
 	if err := json.Unmarshal(raw, &f); err == nil {
 		return f, true

@@ -28,6 +28,7 @@ func TestParse(t *testing.T) {
 		{"json in fence", "```json\n{\"score\":0.9,\"reason\":\"smoke\"}\n```", 0.9, "smoke", false},
 		{"json quoted score", `{"score":"0.4","reason":"maybe"}`, 0.4, "maybe", false},
 		{"json above one", `{"score": 3, "reason": "x"}`, 1, "x", false},
+		{"json null score is no number", `{"score": null, "reason": "cannot tell"}`, 0, `{"score": null, "reason": "cannot tell"}`, true},
 		{"json without score falls back to text", `{"reason": "looks like 0.2"}`, 0.2, `{"reason": "looks like`, false},
 		{"broken json falls back", `{"score": 0.5, "reason": "cut`, 0.5, `"reason": "cut`, false},
 		{"huge number", "1e400", 1, "e400", false},
