@@ -2,9 +2,11 @@ package configs
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Env is where ${…} expressions get their values. The zero Env uses the
@@ -12,7 +14,8 @@ import (
 type Env struct {
 	// Lookup returns an environment variable; nil means os.LookupEnv.
 	Lookup func(name string) (string, bool)
-	// ReadFile reads a secret file; nil means os.ReadFile.
+	// ReadFile reads a secret file; nil means the file system (regular
+	// files only, read up to the size limit).
 	ReadFile func(path string) ([]byte, error)
 	// Hostname gives the default node name; nil means os.Hostname.
 	Hostname func() (string, error)
@@ -29,7 +32,26 @@ func (e Env) readFile(path string) ([]byte, error) {
 	if e.ReadFile != nil {
 		return e.ReadFile(path)
 	}
-	return os.ReadFile(path)
+	return readSecretFile(path)
+}
+
+// readSecretFile reads at most maxSecretFile+1 bytes of a regular file: a
+// mistyped path (/dev/zero, a FIFO, a huge log) must neither exhaust the
+// daemon's memory nor block a reload.
+func readSecretFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, st.Mode().Type())
+	}
+	return io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 }
 
 func (e Env) hostname() (string, error) {
@@ -87,6 +109,11 @@ func (e Env) expand(s string) (string, []string, error) {
 			return "", nil, fmt.Errorf("unterminated \"${\" (write \"$$\" for a literal '$')")
 		}
 		expr := s[i+2 : i+2+end]
+		if strings.Contains(expr, "${") {
+			// ${A:-${B}} would end at the first '}' and insert "${B"
+			// literally: a wrong password with no error.
+			return "", nil, fmt.Errorf("nested \"${\" inside \"${…}\" is not supported (a default is literal text)")
+		}
 		v, err := e.resolve(expr)
 		if err != nil {
 			return "", nil, err
