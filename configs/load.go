@@ -233,8 +233,13 @@ func (p *parser) substitute(n *yaml.Node, path string) {
 // camera inherits every setting it does not write.
 func (p *parser) decode(doc *yaml.Node) {
 	pruneNulls(doc)
+	// The keys decoded item by item never reach yaml.v3's check for a key
+	// written twice, and without/child would keep one of the two blocks
+	// silently (a second "cameras:" pasted at the end dropped the first).
+	p.once(deref(doc), "cameras", "")
 	top, cams := without(doc, "cameras")
 	if lvlm := deref(child(top, "lvlm")); lvlm != nil {
+		p.once(lvlm, "endpoints", "lvlm")
 		lvlmTop, _ := without(lvlm, "endpoints")
 		top = replaced(top, "lvlm", lvlmTop)
 	}
@@ -246,6 +251,9 @@ func (p *parser) decode(doc *yaml.Node) {
 				p.cfg.LVLM.Endpoints[i] = defaultEndpoint()
 				p.decodeInto(deref(item), &p.cfg.LVLM.Endpoints[i])
 			}
+		} else if eps != nil {
+			p.addf("lvlm.endpoints", eps.Line, "must be a list of endpoints")
+			p.decodeFailed = true
 		}
 	}
 	cams = deref(cams)
@@ -261,6 +269,7 @@ func (p *parser) decode(doc *yaml.Node) {
 	for i, item := range cams.Content {
 		cam := &p.cfg.Cameras[i]
 		*cam = p.cfg.Defaults.newCamera()
+		p.once(deref(item), "rules", joinIndex("cameras", i))
 		camNode, rules := without(deref(item), "rules")
 		p.decodeInto(camNode, cam)
 		rules = deref(rules)
@@ -294,6 +303,27 @@ func (p *parser) decodeInto(n *yaml.Node, v any) {
 		return
 	}
 	p.errs = append(p.errs, p.yamlError(err.Error()))
+}
+
+// once reports key written more than once in mapping n (at path), as
+// yaml.v3 does for the keys it decodes itself.
+func (p *parser) once(n *yaml.Node, key, path string) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	first := 0
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode || k.Value != key {
+			continue
+		}
+		if first == 0 {
+			first = k.Line
+			continue
+		}
+		p.addf(joinKey(path, key), k.Line, "defined twice (also at line %d): one block would be ignored", first)
+		p.decodeFailed = true
+	}
 }
 
 // without returns a shallow copy of mapping n lacking key, and key's value.
