@@ -117,6 +117,11 @@ func TestSchemaRejectsBrokenFiles(t *testing.T) {
 		"bad id":         strings.Replace(base, "id: cam1", "id: cam.1", 1),
 		"missing rules":  "cameras:\n  - {id: a, url: rtsp://h/a}\n",
 		"bad url scheme": strings.Replace(base, "rtsp://u", "http://u", 1),
+		"hour 25":        base + "        active_hours: [\"22:00-25:00\"]\n",
+		"minute 60":      base + "        active_hours: [\"08:60-09:00\"]\n",
+		"port 0":         "nats:\n  embedded: {port: 0}\n" + base,
+		"concurrency":    "lvlm:\n  endpoints: [{url: http://h:11434, model: m, concurrency: 500}]\n" + base,
+		"queue size":     "lvlm:\n  queue_size: 0\n" + base,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := schema.Validate(yamlToJSONValue(t, []byte(y))); err == nil {
@@ -124,6 +129,28 @@ func TestSchemaRejectsBrokenFiles(t *testing.T) {
 			}
 			if _, err := configs.Parse("t.yaml", []byte(y), testEnv()); err == nil {
 				t.Errorf("Parse accepts a broken file")
+			}
+		})
+	}
+}
+
+// TestSchemaAcceptsGoodFiles: what config check accepts, the schema
+// must not flag either (an editor's red line on a valid file).
+func TestSchemaAcceptsGoodFiles(t *testing.T) {
+	schema := compileSchema(t)
+	for name, y := range map[string]string{
+		"capitalised days": base + "        active_hours: [\"Mon-Fri 08:00-18:00\"]\n",
+		"spaced hours":     base + "        active_hours: [\"sat,sun   00:00-24:00\", \"22:00-06:00\"]\n",
+		"stride 0":         base + "    segment: {frames: 24, stride: 0}\n",
+		"upper-case url":   strings.Replace(base, "rtsp://u", "RTSP://u", 1),
+		"any free port":    "nats:\n  embedded: {port: -1}\n" + base,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := configs.Parse("t.yaml", []byte(y), testEnv()); err != nil {
+				t.Fatalf("Parse rejects it: %v", err)
+			}
+			if err := schema.Validate(yamlToJSONValue(t, []byte(y))); err != nil {
+				t.Errorf("schema rejects a file config check accepts: %v\n%s", err, y)
 			}
 		})
 	}
