@@ -536,7 +536,7 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 			}
 			continue
 		}
-		ts := tsBase + uint32(int64(offset+pts)*90000/int64(time.Second))
+		ts := tsBase + uint32(ticks90k(offset+pts))
 		ntp := start.Add(s.cfg.ClockOffset + offset + pts)
 		for _, p := range rpkts {
 			p.Timestamp = ts
@@ -547,4 +547,11 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 		s.accessUnits.Add(1)
 		end = max(end, offset+pts+frameDur)
 	}
+}
+
+// ticks90k is d on the 90 kHz RTP clock, whole seconds first: d·90000
+// overflows int64 after 28.5 hours of looping, and the clock would jump
+// back.
+func ticks90k(d time.Duration) int64 {
+	return int64(d/time.Second)*90000 + int64(d%time.Second)*90000/int64(time.Second)
 }

@@ -335,7 +335,7 @@ func (s *Session) onPacket(pkt *rtp.Packet) {
 		s.rtpErrors.Add(1)
 		return
 	}
-	unit := AccessUnit{Data: data, PTS: time.Duration(pts) * time.Second / time.Duration(s.forma.ClockRate()), RandomAccess: ra}
+	unit := AccessUnit{Data: data, PTS: ticksToDuration(pts, int64(s.forma.ClockRate())), RandomAccess: ra}
 	if ntp, ok := s.client.PacketNTP(s.medi, pkt); ok {
 		unit.Wall, unit.WallFromRTCP = ntp, true
 	} else {

@@ -1,6 +1,9 @@
 package rtsp
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestUnwrapper(t *testing.T) {
 	tests := []struct {
@@ -22,5 +25,28 @@ func TestUnwrapper(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTicksToDuration: exact at every size, and past the 9.2·10⁹ ticks
+// (28.5 h at 90 kHz) where ticks·10⁹/rate overflows int64 and a camera's
+// PTS once turned negative.
+func TestTicksToDuration(t *testing.T) {
+	tests := []struct {
+		ticks, rate int64
+		want        time.Duration
+	}{
+		{0, 90000, 0},
+		{3600, 90000, 40 * time.Millisecond},
+		{90000, 90000, time.Second},
+		{1, 90000, 11111}, // 11.111 µs, truncated
+		{29 * 3600 * 90000, 90000, 29 * time.Hour},
+		{1 << 40, 90000, 12216795864177777}, // 3394 h: 2^40·10^9 / 90000, truncated
+		{48000 * 100000, 48000, 100000 * time.Second},
+	}
+	for _, tc := range tests {
+		if got := ticksToDuration(tc.ticks, tc.rate); got != tc.want {
+			t.Errorf("ticksToDuration(%d, %d) = %v, want %v", tc.ticks, tc.rate, got, tc.want)
+		}
 	}
 }
