@@ -3,6 +3,7 @@ package stream_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -153,5 +154,45 @@ func TestReadFileStopsOnCallbackError(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("err %v after %d calls", err, calls)
+	}
+}
+
+// TestResolutionChangeNeverMixesSizes: a raw stream whose resolution
+// changes mid-way (two clips concatenated, as a camera whose operator
+// switches 16:9 to 4:3 sends a new SPS) once gave a segment with frames of
+// both sizes, which the context builders refuse. The window before the
+// change is dropped instead.
+func TestResolutionChangeNeverMixesSizes(t *testing.T) {
+	a := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 0.24, GOP: 6, Container: "raw"})
+	b := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 180, FPS: 25, Seconds: 0.24, GOP: 6, Container: "raw", Seed: 2})
+	var data []byte
+	for _, p := range []string{a, b} {
+		d, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, d...)
+	}
+	path := filepath.Join(t.TempDir(), "mixed.264")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var sizes [][]string
+	info, err := stream.ReadFile(context.Background(), path, stream.FileOptions{SegmentFrames: 4, LongSide: 320}, func(s *segment.Segment) error {
+		var seg []string
+		for _, f := range s.Frames {
+			seg = append(seg, f.Image.Rect.Size().String())
+		}
+		sizes = append(sizes, seg)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 6 + 6 frames: one segment of each size; the 2 frames left at the
+	// change and at the end fill none.
+	want := [][]string{{"(320,240)", "(320,240)", "(320,240)", "(320,240)"}, {"(320,180)", "(320,180)", "(320,180)", "(320,180)"}}
+	if info.Frames != 12 || fmt.Sprint(sizes) != fmt.Sprint(want) {
+		t.Fatalf("%d frames, segments %v, want 12 frames and %v", info.Frames, sizes, want)
 	}
 }

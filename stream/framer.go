@@ -25,6 +25,9 @@ type framer struct {
 	held     []*pooledImage
 	alloc    func(w, h int) *image.YCbCr
 	analysed int64
+	// size is the analysis size of the frames in the window: a segment
+	// never mixes sizes (a mid-stream resolution change).
+	size image.Point
 	// counters
 	sampled  int64
 	segments int64
@@ -77,6 +80,15 @@ func (f *framer) push(p *decode.Picture, sourceIndex int64, pts time.Duration, w
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", f.cameraID, err)
 	}
+	if sz := img.Rect.Size(); sz != f.size {
+		// The source changed resolution mid-stream (a new SPS): the
+		// context builders refuse a segment of mixed sizes, so the frames
+		// before the change are dropped with their window.
+		if f.seg.Pending() > 0 {
+			f.dropWindow()
+		}
+		f.size = sz
+	}
 	fr := segment.Frame{CameraID: f.cameraID, Index: f.analysed, SourceIndex: sourceIndex, PTS: pts, Wall: wall, Image: img}
 	f.analysed++
 	f.sampled++
@@ -127,8 +139,13 @@ func (f *framer) track(img *image.YCbCr, s *segment.Segment, pending int) {
 // restart drops the partial window and the sampling schedule (after a
 // reconnect: frames on both sides of a gap never share a segment).
 func (f *framer) restart() {
-	f.seg.Reset()
+	f.dropWindow()
 	f.sampler.reset()
+}
+
+// dropWindow empties the segmenter's window and releases its images.
+func (f *framer) dropWindow() {
+	f.seg.Reset()
 	for _, r := range f.held {
 		r.unref()
 	}
