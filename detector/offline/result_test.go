@@ -14,7 +14,9 @@ import (
 // event. Overlapping segments keep the maximum; trailing frames past the
 // last segment stay unscored.
 func TestFrameScoresCoverFramesBetweenAnalysedOnes(t *testing.T) {
-	c := func(v float64) detector.ContextScores { return detector.ContextScores{Frame: v, Position: v, Temporal: v} }
+	c := func(v float64) detector.ContextScores {
+		return detector.ContextScores{Frame: v, Position: v, Temporal: v}
+	}
 	tests := []struct {
 		name   string
 		scores []detector.SegmentScore
