@@ -349,8 +349,13 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 	c.mu.Unlock()
 	fr.restart()
 
-	// Decoders may reorder, so wall-clock times are looked up by PTS.
-	walls := make(map[int64]time.Time, 16)
+	// Decoders may reorder, so what a picture inherits from its access
+	// unit is looked up by PTS.
+	type unitInfo struct {
+		wall time.Time
+		gap  bool
+	}
+	units := make(map[int64]unitInfo, 16)
 	var lastPTS time.Duration = -1
 	var procErr error
 	onPic := func(p *decode.Picture) error {
@@ -364,19 +369,20 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 			c.setState(StateStreaming, nil)
 		}
 		pts := time.Duration(p.PTS) * time.Microsecond
-		wall, ok := walls[p.PTS]
+		u, ok := units[p.PTS]
 		if ok {
-			delete(walls, p.PTS)
+			delete(units, p.PTS)
 		} else {
-			wall = time.Now()
+			u.wall = time.Now()
 		}
-		if pts <= lastPTS {
-			// A jump back (transport switch, camera restart): never mix
-			// both sides of it in one segment.
+		if pts <= lastPTS || u.gap {
+			// A jump back (transport switch, camera restart), or units
+			// lost or dropped before this one: never mix both sides of it
+			// in one segment.
 			fr.restart()
 		}
 		lastPTS = pts
-		seg, err := fr.push(p, int64(c.decoded.Load()-1), pts, wall)
+		seg, err := fr.push(p, int64(c.decoded.Load()-1), pts, u.wall)
 		if err != nil {
 			procErr = err
 			return nil
@@ -391,10 +397,13 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 
 	decodeAU := func(au rtsp.AccessUnit) error {
 		key := int64(au.PTS / time.Microsecond)
-		walls[key] = au.Wall
-		if len(walls) > 64 {
-			clear(walls) // units that never came out (corrupt data)
+		if len(units) >= 64 {
+			// Units that never came out (corrupt data, or non-key units
+			// when only key frames are decoded); cleared before this
+			// unit goes in, so that it keeps its own.
+			clear(units)
 		}
+		units[key] = unitInfo{wall: au.Wall, gap: au.Discontinuity}
 		if err := dec.Decode(au.Data, key, onPic); err != nil {
 			c.decodeErrs.Add(1)
 		}

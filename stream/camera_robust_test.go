@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -300,5 +301,57 @@ func TestCameraDecodesQueuedUnitsWhenConnectionEnds(t *testing.T) {
 	st := cam.Stats()
 	if st.FramesDecoded != total || st.FramesDropped != 0 {
 		t.Fatalf("decoded %d of %d frames received before the connection ended (dropped %d); stats %+v", st.FramesDecoded, total, st.FramesDropped, st)
+	}
+}
+
+// TestCameraNeverJoinsAGapInOneSegment: packets lost mid-stream make the
+// session skip to the next key frame, and the frames on both sides of the
+// gap must not share a segment. Frames 0–13 arrive, frame 14's packets
+// are lost (a sequence gap), 15–19 are skipped waiting for the key frame
+// at 20; a segment of frames 12, 13, 20, 21 once came out.
+func TestCameraNeverJoinsAGapInOneSegment(t *testing.T) {
+	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 2, GOP: 10})
+	f, pkts := clipRTP(t, clip)
+	srv := streamtest.StartRTPServer(t, f)
+	cam := stream.NewCamera(stream.CameraConfig{ID: "gap", URL: srv.URL, Transport: "tcp", SegmentFrames: 4, QueueSize: 256, StallTimeout: time.Minute},
+		stream.Deps{Logger: testLogger(t)})
+	runCamera(t, cam)
+	waitFor(t, 20*time.Second, "reader playing", func() bool { return srv.Playing() > 0 })
+	seq := uint16(0)
+	for _, p := range pkts {
+		c := *p
+		c.SequenceNumber = seq
+		seq++
+		if p.Timestamp/3600 == 14 {
+			continue // lost: the sequence number is used up
+		}
+		if err := srv.Write(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var spans []string
+	after := 0
+	timeout := time.After(20 * time.Second)
+	for after < 2 {
+		select {
+		case s := <-cam.Segments():
+			for i := 1; i < len(s.Frames); i++ {
+				if d := s.Frames[i].PTS - s.Frames[i-1].PTS; d > 100*time.Millisecond {
+					spans = append(spans, fmt.Sprintf("segment %d: %v → %v", s.Seq, s.Frames[i-1].PTS, s.Frames[i].PTS))
+				}
+			}
+			if s.Frames[0].PTS >= 800*time.Millisecond {
+				after++
+			}
+			s.Release()
+		case <-timeout:
+			t.Fatalf("timeout with %d segments after the gap: %+v", after, cam.Stats())
+		}
+	}
+	if len(spans) > 0 {
+		t.Fatalf("segments across the gap: %v", spans)
+	}
+	if st := cam.Stats(); st.PacketsLost == 0 {
+		t.Fatalf("the gap was not seen as a loss: %+v", st)
 	}
 }

@@ -83,6 +83,10 @@ type AccessUnit struct {
 	WallFromRTCP bool
 	// RandomAccess is true for IDR/IRAP units.
 	RandomAccess bool
+	// Discontinuity is true for the first unit after units were lost,
+	// dropped (queue full) or skipped to resynchronise at a key frame:
+	// the pictures before it and from it on are not contiguous.
+	Discontinuity bool
 }
 
 // Info describes the negotiated stream.
@@ -130,7 +134,10 @@ type Session struct {
 	mu      sync.Mutex // guards the depacketizer state used by the callback
 	dep     depacketizer
 	waitIDR bool
-	ts      unwrapper
+	// gap is set with waitIDR after the stream started: units were lost,
+	// dropped or skipped, and the next unit handed on says so.
+	gap bool
+	ts  unwrapper
 
 	transport   atomic.Value // string
 	packets     atomic.Uint64
@@ -173,7 +180,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		OnPacketsLost: func(n uint64) {
 			s.lost.Add(n)
 			s.mu.Lock()
-			s.waitIDR = true
+			s.resyncLocked()
 			s.mu.Unlock()
 		},
 		OnDecodeError: func(error) { s.rtpErrors.Add(1) },
@@ -181,7 +188,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		OnTransportSwitch: func(error) {
 			s.transport.Store(TransportTCP)
 			s.mu.Lock()
-			s.waitIDR = true
+			s.resyncLocked()
 			s.ts = unwrapper{}
 			if d, err := newDepacketizer(s.forma); err == nil {
 				s.dep = d
@@ -315,7 +322,7 @@ func (s *Session) onPacket(pkt *rtp.Packet) {
 	au, err := s.dep.decode(pkt)
 	if err != nil {
 		s.rtpErrors.Add(1)
-		s.waitIDR = true
+		s.resyncLocked()
 		return
 	}
 	if au == nil {
@@ -323,19 +330,22 @@ func (s *Session) onPacket(pkt *rtp.Packet) {
 	}
 	ra := s.dep.randomAccess(au)
 	au = s.dep.withParams(au)
+	unitGap := false
 	if s.waitIDR {
 		if !ra {
 			s.skipped.Add(1)
 			return
 		}
 		s.waitIDR = false
+		unitGap, s.gap = s.gap, false
 	}
 	data, err := h264.AnnexB(au).Marshal()
 	if err != nil {
 		s.rtpErrors.Add(1)
+		s.resyncLocked()
 		return
 	}
-	unit := AccessUnit{Data: data, PTS: ticksToDuration(pts, int64(s.forma.ClockRate())), RandomAccess: ra}
+	unit := AccessUnit{Data: data, PTS: ticksToDuration(pts, int64(s.forma.ClockRate())), RandomAccess: ra, Discontinuity: unitGap}
 	if ntp, ok := s.client.PacketNTP(s.medi, pkt); ok {
 		unit.Wall, unit.WallFromRTCP = ntp, true
 	} else {
@@ -348,12 +358,19 @@ func (s *Session) onPacket(pkt *rtp.Packet) {
 		// The decoder lags: drop, and resume only at the next random-access
 		// unit since later units reference the dropped one.
 		n := s.dropped.Add(1)
-		s.waitIDR = true
+		s.resyncLocked()
 		now := time.Now().UnixNano()
 		if last := s.lastDropLog.Load(); now-last >= int64(time.Second) && s.lastDropLog.CompareAndSwap(last, now) {
 			s.log.Warn("access unit queue full, dropping until next key frame", "camera", redact.URL(s.cfg.URL), "dropped_total", n)
 		}
 	}
+}
+
+// resyncLocked makes the session wait for the next random-access unit
+// and mark it as following a gap. s.mu is held.
+func (s *Session) resyncLocked() {
+	s.waitIDR = true
+	s.gap = true
 }
 
 // Info describes the negotiated stream.
