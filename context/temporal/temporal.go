@@ -6,6 +6,7 @@ package temporal
 import (
 	"fmt"
 	"image"
+	"math"
 	"sync"
 
 	"github.com/anyanomaly/anyanomaly/context/grid"
@@ -115,6 +116,11 @@ func (b *Builder) Build(seg relevance.Segment, frames []*image.YCbCr, idx [4]int
 				best := 0.0
 				for j, i := range idx {
 					crop[j] = seg.Region(i, work, w)
+					if math.IsNaN(crop[j]) || math.IsInf(crop[j], 0) {
+						// As in position: a NaN would win the first
+						// comparison and then never lose one.
+						crop[j] = 0
+					}
 					if j == 0 || crop[j] > best {
 						best = crop[j]
 					}

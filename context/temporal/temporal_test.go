@@ -186,3 +186,36 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNonFiniteScores: a scorer's NaN for one window must not win the
+// choice. NaN never compares greater, so a first window scoring NaN once
+// stayed chosen, with score NaN (position already mapped such values to
+// 0; method §3 says the builders do not care which scorer is in use).
+func TestNonFiniteScores(t *testing.T) {
+	b, err := temporal.NewBuilder(temporal.Config{WorkSize: 240, Scales: []grid.Scale{{Size: 120, Stride: 120}}, TileSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []*image.YCbCr
+	for range 4 {
+		frames = append(frames, uniform(8, 8, color.RGBA{100, 100, 100, 255}))
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		seg := contexttest.FuncSegment{RegionFunc: func(_, _ int, r image.Rectangle) float64 {
+			switch r.Min {
+			case image.Pt(0, 0):
+				return bad
+			case image.Pt(120, 120):
+				return 1
+			}
+			return 0
+		}}
+		res, err := b.Build(seg, frames, [4]int{0, 1, 2, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Window.Min != image.Pt(120, 120) || res.Score != 1 {
+			t.Errorf("%v for window (0,0): picked %v with score %v, want (120,120) with 1", bad, res.Window, res.Score)
+		}
+	}
+}
