@@ -545,7 +545,10 @@ func (s *Server) pass(ctx context.Context, st *gortsplib.ServerStream, medi *des
 			}
 		}
 		s.accessUnits.Add(1)
-		end = max(end, offset+pts+frameDur)
+		// The next pass starts one frame after this one's last decode
+		// time. PTS would add the first picture's reorder delay (PTS −
+		// DTS, 80 ms with B-frames) again at every loop.
+		end = max(end, offset+dts+frameDur)
 	}
 }
 
