@@ -27,6 +27,9 @@ const (
 	ReasonNoFrames         = "no_frames"
 	ReasonHWAccel          = "hwaccel"
 	ReasonRefused          = "refused"
+	// ReasonInterrupted: the caller's context ended (Ctrl-C) before a
+	// frame was decoded.
+	ReasonInterrupted = "interrupted"
 )
 
 // ProbeOptions configures Probe.
@@ -77,6 +80,9 @@ type ProbeResult struct {
 	PacketsLost   uint64 `json:"packets_lost"`
 	// Seconds is how long frames were received.
 	Seconds float64 `json:"seconds"`
+	// Interrupted is true when the caller's context ended (Ctrl-C) before
+	// the probe's duration: the figures cover Seconds.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // ProbeError is a probe failure with its kind.
@@ -111,6 +117,9 @@ func Probe(ctx context.Context, url string, opts ProbeOptions) (ProbeResult, err
 		TLSInsecure: opts.TLSInsecure, Logger: opts.Logger})
 	cancel()
 	if err != nil {
+		if ctx.Err() != nil {
+			return fail(ReasonInterrupted, fmt.Errorf("interrupted while connecting: %w", ctx.Err()))
+		}
 		reason, msg := classify(err)
 		return fail(reason, errors.New(msg))
 	}
@@ -183,15 +192,18 @@ loop:
 	} else if info.FPS > 0 {
 		res.FPS = info.FPS
 	}
+	// Stopped early (Ctrl-C): what was seen so far is still the answer,
+	// as long as there is one; it is not the camera's fault.
+	res.Interrupted = ctx.Err() != nil
 	if res.FramesDecoded == 0 {
+		if res.Interrupted {
+			return fail(ReasonInterrupted, fmt.Errorf("interrupted after %.1fs, before a frame was decoded", res.Seconds))
+		}
 		why := fmt.Sprintf("connected, but no frame decoded in %s", opts.Duration)
 		if endErr != nil {
 			why += ": " + endErr.Error()
 		}
 		return fail(ReasonNoFrames, errors.New(why))
-	}
-	if ctx.Err() != nil {
-		return fail(ReasonNoFrames, ctx.Err())
 	}
 	res.OK = true
 	return res, nil

@@ -39,6 +39,31 @@ func TestProbe(t *testing.T) {
 			t.Fatalf("password in result URL %q", res.URL)
 		}
 	})
+	// Ctrl-C (the caller's context ending) before --duration: with frames
+	// decoded, the partial figures are the answer; without, the reason
+	// says so instead of blaming the camera ("no_frames").
+	t.Run("interrupted", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		res, err := stream.Probe(ctx, good, stream.ProbeOptions{Transport: "tcp", Duration: time.Minute})
+		if err != nil || !res.OK || !res.Interrupted || res.FramesDecoded == 0 || res.Seconds > 30 {
+			t.Fatalf("interrupted probe: %+v, %v; want ok, interrupted, frames", res, err)
+		}
+	})
+	t.Run("interrupted before a frame", func(t *testing.T) {
+		silent := streamtest.StartRTPServer(t, &format.H264{PayloadTyp: 96, PacketizationMode: 1})
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		res, err := stream.Probe(ctx, silent.URL, stream.ProbeOptions{Transport: "tcp", Duration: time.Minute})
+		if pe := (*stream.ProbeError)(nil); !errors.As(err, &pe) || pe.Reason != stream.ReasonInterrupted || res.OK {
+			t.Fatalf("probe interrupted before a frame: %+v, %v; want reason interrupted", res, err)
+		}
+		ctx, cancel = context.WithCancel(context.Background())
+		cancel()
+		if _, err := stream.Probe(ctx, good, stream.ProbeOptions{Transport: "tcp"}); !errors.As(err, new(*stream.ProbeError)) || !strings.Contains(err.Error(), "interrupted while connecting") {
+			t.Fatalf("probe interrupted while connecting: %v", err)
+		}
+	})
 	failures := []struct {
 		name, url, reason string
 	}{

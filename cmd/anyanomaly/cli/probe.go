@@ -23,6 +23,7 @@ var probeExitCodes = map[string]int{
 	stream.ReasonUnsupportedCodec: 7,
 	stream.ReasonNoFrames:         8,
 	stream.ReasonHWAccel:          9,
+	stream.ReasonInterrupted:      130, // as a shell reports SIGINT
 }
 
 func newProbeCmd(s IO) *cobra.Command {
@@ -93,6 +94,9 @@ func printProbe(s IO, r stream.ProbeResult) {
 	fmt.Fprintf(w, "hwaccel:           %s\n", r.HWAccel)
 	fmt.Fprintf(w, "frames:            %d received, %d decoded, %d skipped before the first key frame, %d dropped in %.1fs\n",
 		r.FramesReceived, r.FramesDecoded, r.FramesSkipped, r.FramesDropped, r.Seconds)
+	if r.Interrupted {
+		fmt.Fprintf(w, "interrupted:       stopped after %.1fs; the figures cover that time\n", r.Seconds)
+	}
 	if r.DecodeErrors > 0 || r.PacketsLost > 0 {
 		fmt.Fprintf(w, "errors:            %d decode errors, %d RTP packets lost\n", r.DecodeErrors, r.PacketsLost)
 	}
