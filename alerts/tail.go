@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,16 +11,21 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // TailOptions configure Tail.
 type TailOptions struct {
-	// Server is the NATS URL (default nats://127.0.0.1:4222).
+	// Server is the NATS URL, or a comma-separated list of them as
+	// nats.go takes (default nats://127.0.0.1:4222).
 	Server string
 	// Prefix is the subject prefix (default "anyanomaly").
 	Prefix string
+	// Stream is the JetStream stream the events are stored in (default
+	// "ANYANOMALY").
+	Stream string
 	// Camera and Rule filter events; empty means all.
 	Camera, Rule string
 	// Credentials, as in Config.
@@ -31,14 +37,24 @@ type TailOptions struct {
 	JSON bool
 }
 
-// Tail prints events as they arrive on the live subjects, one line each,
-// until ctx ends. It first prints a line saying what it listens to.
+// Tail prints events as they arrive, one line each, until ctx ends. It
+// first prints a line saying what it listens to.
+//
+// It reads the JetStream stream through an ordered consumer that starts
+// at new messages: each event is printed once, as the stream stored it
+// (resends the stream dropped as duplicates are not printed again), and
+// after a lost connection the consumer resumes where it stopped, so
+// events published meanwhile still appear. Where the stream does not
+// exist it falls back to the live subjects and says so.
 func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	if o.Server == "" {
 		o.Server = "nats://127.0.0.1:4222"
 	}
 	if o.Prefix == "" {
 		o.Prefix = DefaultSubjectPrefix
+	}
+	if o.Stream == "" {
+		o.Stream = DefaultStream
 	}
 	if err := ValidatePrefix(o.Prefix); err != nil {
 		return err
@@ -53,43 +69,133 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 			return err
 		}
 	}
+	where, secrets := maskServers(o.Server)
+	mask := func(err error) string {
+		msg := redact.URLsInText(err.Error())
+		for _, s := range secrets {
+			msg = strings.ReplaceAll(msg, s, redact.Mask)
+		}
+		return msg
+	}
 	cfg := Config{
 		Node: "tail", Token: o.Token, NKeySeedFile: o.NKeySeedFile, CredsFile: o.CredsFile,
 		TLSCAFile: o.TLSCAFile, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile,
 	}.WithDefaults()
-	opts, err := natsOptions(cfg, o.User, o.Password, connHandlers{})
+	// Connection changes are reported in the output, by the loop below
+	// (nats.go calls these on its own goroutine).
+	notes := make(chan string, 16)
+	note := func(s string) {
+		select {
+		case notes <- s:
+		default:
+		}
+	}
+	opts, err := natsOptions(cfg, o.User, o.Password, connHandlers{
+		disconnected: func(_ *nats.Conn, err error) {
+			if err != nil {
+				note("# disconnected: " + mask(err) + "; reconnecting")
+			}
+		},
+		reconnected: func(nc *nats.Conn) { note("# reconnected to " + redact.URL(nc.ConnectedUrl())) },
+	})
 	if err != nil {
 		return err
 	}
 	opts = append(opts, nats.Name("anyanomaly-events-tail"))
 	nc, err := nats.Connect(o.Server, opts...)
 	if err != nil {
-		return fmt.Errorf("events tail: connect to %s: %w", redact.URL(o.Server), err)
+		return fmt.Errorf("events tail: connect to %s: %s", where, mask(err))
 	}
 	defer nc.Close()
 	subject := Subjects{Prefix: o.Prefix}.Filter(o.Camera, o.Rule)
-	msgs := make(chan *nats.Msg, 1024)
-	sub, err := nc.ChanSubscribe(subject, msgs)
+	msgs := make(chan tailMsg, 1024)
+	stop, how, err := tailStream(ctx, nc, o.Stream, subject, msgs)
 	if err != nil {
-		return fmt.Errorf("events tail: subscribe %s: %w", subject, err)
+		return fmt.Errorf("events tail: %w", err)
 	}
-	defer sub.Unsubscribe() //nolint:errcheck // closing anyway
-	if err := nc.Flush(); err != nil {
-		return fmt.Errorf("events tail: subscribe %s: %w", subject, err)
-	}
-	fmt.Fprintf(w, "# listening on %s at %s (Ctrl-C to stop)\n", subject, redact.URL(o.Server))
+	defer stop()
+	fmt.Fprintf(w, "# listening on %s at %s, %s (Ctrl-C to stop)\n", subject, where, how)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case n := <-notes:
+			fmt.Fprintln(w, n)
 		case m := <-msgs:
 			if o.JSON {
-				fmt.Fprintf(w, "%s\n", m.Data)
+				fmt.Fprintf(w, "%s\n", m.data)
 				continue
 			}
-			fmt.Fprintln(w, FormatEventLine(m.Subject, m.Data))
+			fmt.Fprintln(w, FormatEventLine(m.subject, m.data))
 		}
 	}
+}
+
+type tailMsg struct {
+	subject string
+	data    []byte
+}
+
+// tailStream starts delivering subject's messages into msgs: from the
+// stream through an ordered consumer, or, where there is no such stream,
+// from the live subjects. how says which, for the first line.
+func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs chan<- tailMsg) (stop func(), how string, err error) {
+	deliver := func(subj string, data []byte) {
+		select {
+		case msgs <- tailMsg{subject: subj, data: data}:
+		case <-ctx.Done():
+		}
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, "", err
+	}
+	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverNewPolicy,
+	})
+	if err == nil {
+		cc, err := cons.Consume(func(m jetstream.Msg) { deliver(m.Subject(), m.Data()) })
+		if err != nil {
+			return nil, "", fmt.Errorf("consume stream %s: %w", stream, err)
+		}
+		return cc.Stop, "stream " + stream, nil
+	}
+	if !errors.Is(err, jetstream.ErrStreamNotFound) && !errors.Is(err, jetstream.ErrJetStreamNotEnabled) &&
+		!errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+		return nil, "", fmt.Errorf("stream %s: %w", stream, err)
+	}
+	sub, err := nc.Subscribe(subject, func(m *nats.Msg) { deliver(m.Subject, m.Data) })
+	if err != nil {
+		return nil, "", fmt.Errorf("subscribe %s: %w", subject, err)
+	}
+	if err := nc.Flush(); err != nil {
+		sub.Unsubscribe() //nolint:errcheck // failing anyway
+		return nil, "", fmt.Errorf("subscribe %s: %w", subject, err)
+	}
+	return func() { sub.Unsubscribe() }, //nolint:errcheck // closing anyway
+		"live subjects only (no stream " + stream + ": resends may repeat, and an outage loses what it missed)", nil
+}
+
+// maskServers masks a NATS server list as nats.go reads it: URLs
+// separated by commas, each with or without a scheme. It also returns the
+// credentials found, for masking error texts verbatim.
+func maskServers(list string) (string, []string) {
+	parts := strings.Split(list, ",")
+	var secrets []string
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		u := p
+		if !strings.Contains(u, "://") {
+			u = "nats://" + u
+		}
+		secrets = append(secrets, redact.Credentials(u)...)
+		m := redact.URL(u)
+		if u != p {
+			m = strings.TrimPrefix(m, "nats://")
+		}
+		parts[i] = m
+	}
+	return strings.Join(parts, ","), secrets
 }
 
 // FormatEventLine renders an event payload as one human-readable line:

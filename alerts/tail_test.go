@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/anyanomaly/anyanomaly/alerts/alertstest"
 )
 
@@ -58,4 +61,69 @@ func FuzzFormatEventLine(f *testing.F) {
 			t.Fatalf("control characters reach the terminal: %q", line)
 		}
 	})
+}
+
+// TestTailPrintsEachStoredEventOnce: a resend of an event (same
+// Nats-Msg-Id, e.g. after an ack timeout or a restart of the daemon) is
+// dropped by the stream, and tail, reading the stream, prints it once. It
+// once subscribed to the live subjects and printed every resend.
+func TestTailPrintsEachStoredEventOnce(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	startPub(t, testConfig(t, srv.URL())) // sets up the stream
+	nc := alertstest.Connect(t, srv.URL())
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alertstest.Eventually(t, 10*time.Second, "stream set up", func() bool {
+		_, err := js.Stream(context.Background(), DefaultStream)
+		return err == nil
+	})
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL()}, &out) }()
+	alertstest.Eventually(t, 10*time.Second, "tail reading the stream", func() bool {
+		return strings.Contains(out.String(), "at "+srv.URL()+", stream ANYANOMALY")
+	})
+	publish := func(id, kind string) {
+		msg := &nats.Msg{Subject: "anyanomaly.events.cam1.fall", Header: nats.Header{},
+			Data: []byte(`{"kind":"` + kind + `","camera":"cam1","rule":"fall","score":0.9,"time":"2025-03-01T12:00:00Z"}`)}
+		msg.Header.Set(nats.MsgIdHdr, id)
+		if _, err := js.PublishMsg(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("e1-0", KindStarted)
+	publish("e1-0", KindStarted) // the resend
+	publish("e1-1", KindEnded)
+	alertstest.Eventually(t, 10*time.Second, "ended line", func() bool { return strings.Contains(out.String(), "ended") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), " started "); n != 1 {
+		t.Fatalf("the started event printed %d times:\n%s", n, out.String())
+	}
+}
+
+// TestTailMasksEveryServer: a server list (nats.go takes URLs separated by
+// commas, with or without a scheme) once had only its first password
+// masked in tail's output and errors.
+func TestTailMasksEveryServer(t *testing.T) {
+	tests := []struct{ list, want string }{
+		{"nats://u:pw1@h1:4222,nats://u:pw2@h2:4222", "nats://u:***@h1:4222,nats://u:***@h2:4222"},
+		{"u:pw1@h1:4222", "u:***@h1:4222"},
+		{"tls://tok1@h1, h2:4222", "tls://***@h1,h2:4222"},
+	}
+	for _, tc := range tests {
+		if got, _ := maskServers(tc.list); got != tc.want {
+			t.Errorf("maskServers(%q) = %q, want %q", tc.list, got, tc.want)
+		}
+	}
+	// A URL nats.go cannot parse: its error quotes it whole.
+	err := Tail(context.Background(), TailOptions{Server: "nats://u:pw 3@127.0.0.1:1,nats://u:pw4@127.0.0.1:2"}, &syncBuffer{})
+	if err == nil || strings.Contains(err.Error(), "pw 3") || strings.Contains(err.Error(), "pw4") {
+		t.Fatalf("Tail error %v, want one without the passwords", err)
+	}
 }

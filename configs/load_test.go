@@ -248,6 +248,7 @@ func TestParseBroken(t *testing.T) {
 			[]string{"cameras[0].rule: unknown field; did you mean \"rules\"? (line 3)"}},
 		{"bad lifecycle settings", base + "        smoothing: 0\n        update_every: 0s\n        close_after: -1s\n", []string{"cameras[0].rules[0].smoothing: must be 1-100 segments, got 0 (line 8)", "cameras[0].rules[0].update_every: must not be 0", "cameras[0].rules[0].close_after: must not be negative"}},
 		{"no endpoints", "lvlm:\n  endpoints: []\n" + base, []string{"lvlm.endpoints: at least one endpoint is required"}},
+		{"two servers in one url", "nats:\n  urls: [\"nats://bob:pw1@10.0.0.1:4222,nats://bob:pw1@10.0.0.2:4222\"]\n  user: u\n" + base, []string{"nats.urls[0]: one server per list entry"}},
 		{"endpoints not a list", "lvlm:\n  endpoints: {url: http://gpu:11434, model: llava}\n" + base, []string{"lvlm.endpoints: must be a list of endpoints (line 2)"}},
 		{"cameras twice", base + "cameras:\n  - id: cam2\n    url: rtsp://h/x\n    rules: [{id: r, texts: [x]}]\n", []string{"cameras: defined twice (also at line 2): one block would be ignored (line 8)"}},
 		{"rules twice", base + "    rules: [{id: r, texts: [x]}]\n", []string{"cameras[0].rules: defined twice (also at line 5): one block would be ignored (line 8)"}},

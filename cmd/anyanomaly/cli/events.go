@@ -17,7 +17,8 @@ func newEventsCmd(s IO) *cobra.Command {
 	tail := &cobra.Command{
 		Use:   "tail",
 		Short: "Print live events, one line each: time, camera, rule, kind, score, reason",
-		Long: "Subscribes to <prefix>.events.<camera>.<rule> on a NATS server and prints every event as it arrives.\n" +
+		Long: "Reads <prefix>.events.<camera>.<rule> from the JetStream stream (--stream) and prints every new event once, as it is\n" +
+			"stored; after a lost connection it resumes where it stopped. Without the stream it falls back to the live subjects.\n" +
 			"Secrets come from the environment, never from flags: ANYANOMALY_NATS_PASSWORD, ANYANOMALY_NATS_TOKEN.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -27,8 +28,9 @@ func newEventsCmd(s IO) *cobra.Command {
 		},
 	}
 	f := tail.Flags()
-	f.StringVar(&o.Server, "server", "nats://127.0.0.1:4222", "NATS server URL")
+	f.StringVar(&o.Server, "server", "nats://127.0.0.1:4222", "NATS server URL, or several separated by commas")
 	f.StringVar(&o.Prefix, "prefix", alerts.DefaultSubjectPrefix, "subject prefix")
+	f.StringVar(&o.Stream, "stream", alerts.DefaultStream, "JetStream stream holding the events (nats.stream)")
 	f.StringVar(&o.Camera, "camera", "", "only this camera id")
 	f.StringVar(&o.Rule, "rule", "", "only this rule id")
 	f.StringVar(&o.User, "user", "", "NATS user (password from ANYANOMALY_NATS_PASSWORD)")
