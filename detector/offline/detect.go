@@ -79,6 +79,19 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if len(cfg.Texts) == 0 {
 		return nil, errors.New("detect: at least one --text is required")
 	}
+	// Zero means "the default"; a negative value is a typo, not a wish.
+	for _, f := range []struct {
+		flag string
+		v    float64
+	}{
+		{"--segment", float64(cfg.SegmentFrames)}, {"--stride", float64(cfg.Stride)}, {"--sample-fps", cfg.SampleFPS},
+		{"--long-side", float64(cfg.LongSide)}, {"--fps", cfg.FolderFPS}, {"--concurrency", float64(cfg.Concurrency)},
+		{"--timeout", float64(cfg.Timeout)},
+	} {
+		if f.v < 0 {
+			return nil, fmt.Errorf("detect: %s must not be negative, got %g", f.flag, f.v)
+		}
+	}
 	if cfg.Weights == (detector.Weights{}) {
 		cfg.Weights = detector.DefaultWeights
 	}

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,17 +117,20 @@ func TestDetectErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  offline.Config
+		want string
 	}{
-		{"no texts", offline.Config{Path: ".", URL: srv.URL(), Model: "x"}},
-		{"missing file", offline.Config{Path: "/nonexistent.mp4", Texts: []string{"x"}, URL: srv.URL(), Model: "x"}},
-		{"not vision", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "text-only"}},
-		{"not pulled", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "nothere"}},
+		{"no texts", offline.Config{Path: ".", URL: srv.URL(), Model: "x"}, "--text"},
+		// Negative values were once replaced by the defaults silently.
+		{"negative segment", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "x", SegmentFrames: -3}, "--segment must not be negative"},
+		{"negative sample rate", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "x", SampleFPS: -2}, "--sample-fps must not be negative"},
+		{"missing file", offline.Config{Path: "/nonexistent.mp4", Texts: []string{"x"}, URL: srv.URL(), Model: "x"}, "/nonexistent.mp4"},
+		{"not vision", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "text-only"}, "text-only"},
+		{"not pulled", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "nothere"}, "nothere"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := offline.Run(context.Background(), tc.cfg, offline.Deps{}); err == nil {
-				t.Fatal("no error")
-			} else {
-				t.Log(err)
+			_, err := offline.Run(context.Background(), tc.cfg, offline.Deps{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want one naming %q", err, tc.want)
 			}
 		})
 	}
