@@ -69,6 +69,9 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 			return err
 		}
 	}
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		return errors.New("events tail: --tls-cert and --tls-key go together")
+	}
 	where, secrets := maskServers(o.Server)
 	mask := func(err error) string {
 		msg := redact.URLsInText(err.Error())

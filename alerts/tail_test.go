@@ -49,6 +49,11 @@ func TestTailRejectsBadFilter(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "camera") {
 		t.Fatalf("got %v", err)
 	}
+	// A key without its certificate was once ignored without a word.
+	err = Tail(context.Background(), TailOptions{TLSKeyFile: "/etc/key.pem"}, &syncBuffer{})
+	if err == nil || !strings.Contains(err.Error(), "--tls-cert and --tls-key") {
+		t.Fatalf("--tls-key alone: got %v", err)
+	}
 }
 
 func FuzzFormatEventLine(f *testing.F) {
