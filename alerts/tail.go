@@ -114,6 +114,9 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	msgs := make(chan tailMsg, 1024)
 	stop, how, err := tailStream(ctx, nc, o.Stream, subject, msgs)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C while waiting for the stream
+		}
 		return fmt.Errorf("events tail: %w", err)
 	}
 	defer stop()
@@ -134,6 +137,9 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 	}
 }
 
+// streamWait is how long tail waits for the stream to appear.
+const streamWait = 5 * time.Second
+
 type tailMsg struct {
 	subject string
 	data    []byte
@@ -153,9 +159,23 @@ func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs
 	if err != nil {
 		return nil, "", err
 	}
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverNewPolicy,
-	})
+	// A daemon that has just started creates its stream a moment after
+	// its server listens: give it that moment before falling back.
+	var cons jetstream.Consumer
+	deadline := time.Now().Add(streamWait)
+	for {
+		cons, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverNewPolicy,
+		})
+		if !errors.Is(err, jetstream.ErrStreamNotFound) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, "", ctx.Err()
+		case <-time.After(streamWait / 20):
+		}
+	}
 	if err == nil {
 		cc, err := cons.Consume(func(m jetstream.Msg) { deliver(m.Subject(), m.Data()) })
 		if err != nil {
@@ -163,8 +183,10 @@ func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs
 		}
 		return cc.Stop, "stream " + stream, nil
 	}
+	// No stream, or no JetStream at all (a server without it answers the
+	// API with "no responders").
 	if !errors.Is(err, jetstream.ErrStreamNotFound) && !errors.Is(err, jetstream.ErrJetStreamNotEnabled) &&
-		!errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+		!errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) && !errors.Is(err, nats.ErrNoResponders) {
 		return nil, "", fmt.Errorf("stream %s: %w", stream, err)
 	}
 	sub, err := nc.Subscribe(subject, func(m *nats.Msg) { deliver(m.Subject, m.Data) })

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -130,5 +131,27 @@ func TestTailMasksEveryServer(t *testing.T) {
 	err := Tail(context.Background(), TailOptions{Server: "nats://u:pw 3@127.0.0.1:1,nats://u:pw4@127.0.0.1:2"}, &syncBuffer{})
 	if err == nil || strings.Contains(err.Error(), "pw 3") || strings.Contains(err.Error(), "pw4") {
 		t.Fatalf("Tail error %v, want one without the passwords", err)
+	}
+}
+
+// TestTailFallsBackWithoutJetStream: against a server without JetStream
+// tail says it reads the live subjects only, and does.
+func TestTailFallsBackWithoutJetStream(t *testing.T) {
+	srv := alertstest.StartServer(t, func(o *server.Options) { o.JetStream = false })
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL()}, &out) }()
+	alertstest.Eventually(t, 10*time.Second, "tail on the live subjects", func() bool {
+		return strings.Contains(out.String(), "live subjects only (no stream ANYANOMALY")
+	})
+	nc := alertstest.Connect(t, srv.URL())
+	if err := nc.Publish("anyanomaly.events.cam1.fall", []byte(`{"kind":"started","camera":"cam1","rule":"fall","time":"2025-03-01T12:00:00Z"}`)); err != nil {
+		t.Fatal(err)
+	}
+	alertstest.Eventually(t, 10*time.Second, "event line", func() bool { return strings.Contains(out.String(), " started ") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
