@@ -189,8 +189,9 @@ func (d *Decoder) Decode(data []byte, pts int64, fn func(*Picture) error) error 
 	return d.send(d.pkt, fn)
 }
 
-// Flush drains the pictures still buffered in the decoder (end of file) and
-// resets it so it can be fed again.
+// Flush drains the pictures still buffered in the decoder (end of file or
+// of a connection). The decoder is finished afterwards: every Decode
+// returns end of file, so callers close it.
 func (d *Decoder) Flush(fn func(*Picture) error) error {
 	if err := d.cc.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
 		return fmt.Errorf("decoder %s: flush: %w", d.name, err)
@@ -272,6 +273,14 @@ func (d *Decoder) Close() {
 		d.sw = nil
 	}
 	if d.cc != nil {
+		if d.hw != nil {
+			// go-astiav keeps the get_format callback in a global map
+			// keyed by the codec context, until it is reset: one entry
+			// per hardware decoder (per reconnect) otherwise.
+			d.cc.SetPixelFormatCallback(nil)
+		}
+		// Free also drops the codec context's reference to the hardware
+		// device (go-astiav v0.16.0, CodecContext.Free).
 		d.cc.Free()
 		d.cc = nil
 	}
@@ -279,8 +288,5 @@ func (d *Decoder) Close() {
 		d.bands.free()
 		d.bands = nil
 	}
-	// go-astiav v0.16.0 offers no way to unref the hardware device
-	// context; the codec context holds its own reference, freed above, so
-	// only the small AVBufferRef of the device itself stays behind.
 	d.hw = nil
 }

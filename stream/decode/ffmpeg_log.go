@@ -1,5 +1,10 @@
 package decode
 
+/*
+#include "ffmpeg_log.h"
+*/
+import "C"
+
 import (
 	"strings"
 	"sync"
@@ -19,19 +24,28 @@ var (
 	lines     *[]string
 )
 
+// installLogCallback installs ffmpeg_log.c's callback rather than
+// astiav.SetLogCallback, whose C side formats into a fixed stack buffer
+// without a bound.
 func installLogCallback() {
 	logOnce.Do(func() {
 		astiav.SetLogLevel(astiav.LogLevelError)
-		astiav.SetLogCallback(func(_ astiav.Classer, _ astiav.LogLevel, _, msg string) {
-			linesMu.Lock()
-			defer linesMu.Unlock()
-			if lines != nil && len(*lines) < 32 {
-				if m := strings.TrimSpace(msg); m != "" {
-					*lines = append(*lines, m)
-				}
-			}
-		})
+		C.aa_log_install()
 	})
+}
+
+// aaGoLogLine receives every FFmpeg log message at or above the current
+// level, from any thread.
+//
+//export aaGoLogLine
+func aaGoLogLine(_ C.int, line *C.char) {
+	linesMu.Lock()
+	defer linesMu.Unlock()
+	if lines != nil && len(*lines) < 32 {
+		if m := strings.TrimSpace(C.GoString(line)); m != "" {
+			*lines = append(*lines, m)
+		}
+	}
 }
 
 // captureLog runs fn while collecting FFmpeg's error-level log messages and
