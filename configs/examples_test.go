@@ -100,6 +100,14 @@ func TestExamples(t *testing.T) {
 			if !strings.Contains(string(data), "#") {
 				t.Errorf("%s has no comments; examples are documentation", f)
 			}
+			// The unit (LoadCredential=secret:/etc/anyanomaly/credentials)
+			// names every file there secret_<FILENAME>; an example that
+			// reads another name fails its ExecStartPre once copied.
+			for _, m := range credRef.FindAllSubmatch(data, -1) {
+				if name := string(m[1]); !strings.HasPrefix(name, "secret_") && !strings.Contains(name, "NAME") {
+					t.Errorf("${cred:%s}: the systemd unit provides credentials as secret_<FILENAME>", name)
+				}
+			}
 		})
 	}
 }

@@ -15,6 +15,7 @@ work=${DEMO_DIR:-/tmp/anyanomaly-demo}
 mkdir -p "$work/state"
 
 # 1. An Ollama with a vision model must answer; say plainly what to do if not.
+command -v curl >/dev/null || { echo "demo: curl is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 if ! tags=$(curl -fsS --max-time 3 "$OLLAMA_HOST/api/tags" 2>/dev/null); then
   cat >&2 <<MSG
 demo: no Ollama answers at $OLLAMA_HOST.
@@ -50,6 +51,14 @@ pids+=($!)
 sed -e "s#@OLLAMA@#$OLLAMA_HOST#" -e "s#@MODEL@#$DEMO_MODEL#" -e "s#@STATE@#$work/state#" \
   configs/demo.yaml.in > "$work/demo.yaml"
 "$BIN" run --config "$work/demo.yaml" &
-pids+=($!)
+daemon=$!
+pids+=($daemon)
+# events tail connects once: wait for the daemon's embedded NATS server
+# (it waits for the stream itself).
+for _ in $(seq 150); do
+  (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null && break
+  kill -0 "$daemon" 2>/dev/null || { echo "demo: the daemon exited; its log is above" >&2; exit 1; }
+  sleep 0.2
+done
 echo "demo: camera rtsp://127.0.0.1:8554/cam1, metrics http://127.0.0.1:9464/metrics; Ctrl-C to stop"
 "$BIN" events tail --server nats://127.0.0.1:4222

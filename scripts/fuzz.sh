@@ -29,11 +29,11 @@ while IFS= read -r file; do
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
     echo "== $pkg $target ($fuzztime)"
     corpus="$pkg/testdata/fuzz/$target"
-    before=$(ls "$corpus" 2>/dev/null | wc -l)
+    before=$( { find "$corpus" -type f 2>/dev/null || true; } | wc -l)
     if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" "$pkg" 2>&1 | tee "$out"; then
       continue
     fi
-    after=$(ls "$corpus" 2>/dev/null | wc -l)
+    after=$( { find "$corpus" -type f 2>/dev/null || true; } | wc -l)
     if [ "$after" -eq "$before" ] && grep -A1 -- "^--- FAIL: $target " "$out" | grep -qx '    context deadline exceeded'; then
       echo "== $target: stopped by Go's fuzztime race (golang/go#75804), no crasher written: not a finding"
       continue
