@@ -18,6 +18,13 @@ import (
 // auth mode, TLS, and reconnecting forever with capped exponential backoff.
 // The reconnect buffer is off so a publish while disconnected fails at once
 // and the record stays in the spool (which keeps the order).
+// The client's stale-connection detection: a ping every pingInterval,
+// and the connection is given up after maxPingsOut unanswered ones.
+const (
+	pingInterval = 20 * time.Second
+	maxPingsOut  = 3
+)
+
 func natsOptions(cfg Config, user string, password Secret, h connHandlers) ([]nats.Option, error) {
 	opts := []nats.Option{
 		nats.Name("anyanomaly-" + cfg.Node),
@@ -28,6 +35,12 @@ func natsOptions(cfg Config, user string, password Secret, h connHandlers) ([]na
 			return backoff(cfg.ReconnectWait, cfg.ReconnectMaxWait, attempts)
 		}),
 		nats.Timeout(5 * time.Second),
+		// A link that drops without a clean close (a router reboot, a
+		// radio link) is noticed within about a minute rather than
+		// nats.go's default of up to four: until then every put times
+		// out on a connection that looks fine.
+		nats.PingInterval(pingInterval),
+		nats.MaxPingsOutstanding(maxPingsOut),
 	}
 	if user != "" {
 		opts = append(opts, nats.UserInfo(user, password.Value()))

@@ -11,33 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// objectAttempts is how often the server may refuse a snapshot put before
-// it is given up, so a broken bucket cannot hold the events behind it
-// forever.
-const objectAttempts = 3
-
-// snapshotRefused reports whether a failed snapshot put counts toward
-// objectAttempts: only when the server answered with a refusal. A timeout,
-// a lost connection or a missing stream or bucket (fail makes them again)
-// says nothing about the snapshot, and a link that is down for minutes,
-// or half-open until the client's pings give up on it, must not cost the
-// snapshots queued behind it.
-func snapshotRefused(err error, connected bool) bool {
-	if !connected {
-		return false
-	}
-	for _, transient := range []error{
-		context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, nats.ErrConnectionClosed,
-		nats.ErrDisconnected, nats.ErrConnectionReconnecting, jetstream.ErrNoStreamResponse,
-		jetstream.ErrStreamNotFound, jetstream.ErrBucketNotFound,
-	} {
-		if errors.Is(err, transient) {
-			return false
-		}
-	}
-	return true
-}
-
 type flight struct {
 	seq  uint64
 	paf  jetstream.PubAckFuture // nil when already resolved
@@ -57,7 +30,7 @@ type sender struct {
 	ojs      jetstream.JetStream
 	nc       *nats.Conn
 	objs     map[string]jetstream.ObjectStore
-	objTries map[uint64]int
+	objTries *snapshotTries
 
 	inflight   []flight
 	next       uint64
@@ -72,7 +45,7 @@ func (p *Publisher) send(ctx context.Context, js jetstream.JetStream, nc *nats.C
 	if err != nil {
 		return fmt.Errorf("alerts: jetstream: %w", err)
 	}
-	s := &sender{p: p, js: js, ojs: ojs, nc: nc, objs: map[string]jetstream.ObjectStore{}, objTries: map[uint64]int{}, recovering: true}
+	s := &sender{p: p, js: js, ojs: ojs, nc: nc, objs: map[string]jetstream.ObjectStore{}, objTries: newSnapshotTries(), recovering: true}
 	s.next, _ = p.spool.Bounds()
 	defer p.st.acksPending.Store(0)
 	for {
@@ -161,18 +134,13 @@ func (s *sender) fill(ctx context.Context) error {
 		switch rec.Kind {
 		case recObject:
 			if err := s.putObject(ctx, rec); err != nil {
-				if !snapshotRefused(err, s.nc.IsConnected()) {
+				if !s.objTries.failed(seq, err, s.nc.IsConnected(), time.Now()) {
 					return fmt.Errorf("snapshot %s: %w", rec.Key, err)
 				}
-				s.objTries[seq]++
-				if s.objTries[seq] < objectAttempts {
-					return fmt.Errorf("snapshot %s: %w", rec.Key, err)
-				}
-				delete(s.objTries, seq)
 				p.st.snapshotFailures.Add(1)
 				p.log.Error("alerts: snapshot given up; the event will name an object that is missing", "object", rec.Key, "bucket", rec.Target, "err", err)
 			} else {
-				delete(s.objTries, seq)
+				s.objTries.done(seq)
 				p.st.snapshots.Add(1)
 			}
 			s.push(seq, nil)
