@@ -183,11 +183,20 @@ func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs
 		}
 		return cc.Stop, "stream " + stream, nil
 	}
-	// No stream, or no JetStream at all (a server without it answers the
-	// API with "no responders").
-	if !errors.Is(err, jetstream.ErrStreamNotFound) && !errors.Is(err, jetstream.ErrJetStreamNotEnabled) &&
-		!errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) && !errors.Is(err, nats.ErrNoResponders) {
-		return nil, "", fmt.Errorf("stream %s: %w", stream, err)
+	// No stream, no JetStream (a server without it answers the API with
+	// "no responders"), or no right to create a consumer (a viewer account
+	// that may only subscribe: the request times out): the live subjects
+	// still work. Only the caller's own cancellation ends here.
+	if ctx.Err() != nil {
+		return nil, "", ctx.Err()
+	}
+	why := "stream " + stream + " not readable: " + err.Error()
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		why = "no stream " + stream
+	case errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrJetStreamNotEnabled),
+		errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount):
+		why = "no JetStream on this server"
 	}
 	sub, err := nc.Subscribe(subject, func(m *nats.Msg) { deliver(m.Subject, m.Data) })
 	if err != nil {
@@ -198,7 +207,7 @@ func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs
 		return nil, "", fmt.Errorf("subscribe %s: %w", subject, err)
 	}
 	return func() { sub.Unsubscribe() }, //nolint:errcheck // closing anyway
-		"live subjects only (no stream " + stream + ": resends may repeat, and an outage loses what it missed)", nil
+		"live subjects only (" + why + "; resends may repeat, and an outage loses what it missed)", nil
 }
 
 // maskServers masks a NATS server list as nats.go reads it: URLs

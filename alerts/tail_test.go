@@ -143,12 +143,53 @@ func TestTailFallsBackWithoutJetStream(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL()}, &out) }()
 	alertstest.Eventually(t, 10*time.Second, "tail on the live subjects", func() bool {
-		return strings.Contains(out.String(), "live subjects only (no stream ANYANOMALY")
+		return strings.Contains(out.String(), "live subjects only (no JetStream on this server")
 	})
 	nc := alertstest.Connect(t, srv.URL())
 	if err := nc.Publish("anyanomaly.events.cam1.fall", []byte(`{"kind":"started","camera":"cam1","rule":"fall","time":"2025-03-01T12:00:00Z"}`)); err != nil {
 		t.Fatal(err)
 	}
+	alertstest.Eventually(t, 10*time.Second, "event line", func() bool { return strings.Contains(out.String(), " started ") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTailSubscribeOnlyUser: a viewer account that may only subscribe to
+// the events cannot create a consumer (the request times out); tail then
+// says so and reads the live subjects, as it did before it read the
+// stream.
+func TestTailSubscribeOnlyUser(t *testing.T) {
+	srv := alertstest.StartServer(t, func(o *server.Options) {
+		o.Users = []*server.User{
+			{Username: "admin", Password: "a"},
+			{Username: "viewer", Password: "v", Permissions: &server.Permissions{
+				Publish:   &server.SubjectPermission{Deny: []string{">"}},
+				Subscribe: &server.SubjectPermission{Allow: []string{"anyanomaly.events.>"}},
+			}},
+		}
+	})
+	cfg := testConfig(t, srv.URL())
+	cfg.User, cfg.Password = "admin", "a"
+	h := startPub(t, cfg)
+	admin := alertstest.Connect(t, srv.URL(), nats.UserInfo("admin", "a"))
+	js, err := jetstream.New(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alertstest.Eventually(t, 10*time.Second, "stream set up", func() bool {
+		_, err := js.Stream(context.Background(), DefaultStream)
+		return err == nil
+	})
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL(), User: "viewer", Password: "v"}, &out) }()
+	alertstest.Eventually(t, 30*time.Second, "tail on the live subjects", func() bool {
+		return strings.Contains(out.String(), "live subjects only (stream ANYANOMALY not readable")
+	})
+	h.p.Submit(seg(0, 0.9))
 	alertstest.Eventually(t, 10*time.Second, "event line", func() bool { return strings.Contains(out.String(), " started ") })
 	cancel()
 	if err := <-done; err != nil {
