@@ -271,12 +271,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.setState(stateStopping)
 	d.notify.stopping()
 	timeout := d.cfg.Load().Global.ShutdownTimeout.Std()
-	deadlineTimer := time.NewTimer(timeout)
-	defer deadlineTimer.Stop()
-	deadline := deadlineTimer.C
-	upstreamTimer := time.NewTimer(timeout / 2)
-	defer upstreamTimer.Stop()
-	upstream := upstreamTimer.C
+	// Closed when they pass, so that every wait on them sees it (a
+	// timer's channel delivers once).
+	deadline, stopDeadline := closeAfter(timeout)
+	defer stopDeadline()
+	upstream, stopUpstream := closeAfter(timeout / 2)
+	defer stopUpstream()
 
 	// No reload may race the shutdown: stop the control loop first.
 	stopCtl()
@@ -287,9 +287,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// Stopping the stages below may unblock the reload; the deadline
 		// has passed, so they are all cancelled at once.
 		ctlErr = fmt.Errorf("shutdown: a configuration reload did not finish within %s", timeout)
-		expired := make(chan time.Time)
-		close(expired)
-		deadline, upstream = expired, expired
+		upstream = deadline // closed: every stage is given up at once
 	}
 	stopErr, stuck := d.stopStages(stages, upstream, deadline, timeout)
 	stopErr = errors.Join(ctlErr, stopErr)
@@ -369,15 +367,9 @@ func (d *Daemon) startStages(g *errgroup.Group, c *Components, fatal chan<- erro
 // there must not cost the publisher its chance to end the open events,
 // which it does within the other half. stuck reports a stage still
 // running at its deadline.
-func (d *Daemon) stopStages(stages []*stage, upstream, deadline <-chan time.Time, timeout time.Duration) (err error, stuck bool) {
+func (d *Daemon) stopStages(stages []*stage, upstream, deadline <-chan struct{}, timeout time.Duration) (err error, stuck bool) {
 	var errs []error
-	for i := len(stages) - 1; i >= 0; i-- {
-		s := stages[i]
-		s.cancel()
-		limit, budget := upstream, timeout/2
-		if i == 0 {
-			limit, budget = deadline, timeout
-		}
+	wait := func(s *stage, limit <-chan struct{}, budget time.Duration) {
 		select {
 		case <-s.done:
 			if s.err != nil && !errors.Is(s.err, context.Canceled) {
@@ -386,18 +378,38 @@ func (d *Daemon) stopStages(stages []*stage, upstream, deadline <-chan time.Time
 		case <-limit:
 			errs = append(errs, fmt.Errorf("shutdown: %s did not stop within %s", s.name, budget))
 			stuck = true
-			if i == 0 {
-				return errors.Join(errs...), true
-			}
-			// Give up on it and on the stages between it and the last,
-			// all cancelled now; the last still gets its time.
+		}
+	}
+	for i := len(stages) - 1; i >= 1; i-- {
+		stages[i].cancel()
+		wait(stages[i], upstream, timeout/2)
+		if stuck {
+			// Give up on it; the stages between it and the last are
+			// stopped all at once, and waited for (within the last's
+			// deadline), so that nothing upstream still runs when the last
+			// stage ends the open events.
 			for _, rest := range stages[1:i] {
 				rest.cancel()
 			}
-			i = 1
+			for j := i - 1; j >= 1; j-- {
+				wait(stages[j], deadline, timeout)
+			}
+			break
 		}
 	}
+	if len(stages) > 0 {
+		stages[0].cancel()
+		wait(stages[0], deadline, timeout)
+	}
 	return errors.Join(errs...), stuck
+}
+
+// closeAfter returns a channel closed after d, and a function that stops
+// the timer.
+func closeAfter(d time.Duration) (<-chan struct{}, func()) {
+	c := make(chan struct{})
+	t := time.AfterFunc(d, func() { close(c) })
+	return c, func() { t.Stop() }
 }
 
 // watch starts watching the configuration file's directory (editors and
