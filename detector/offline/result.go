@@ -3,6 +3,7 @@ package offline
 import (
 	"encoding/json"
 	"io"
+	"math"
 
 	"github.com/anyanomaly/anyanomaly/detector"
 	"github.com/anyanomaly/anyanomaly/stream"
@@ -71,14 +72,21 @@ func newResult(cfg Config, info stream.FileInfo, scores []detector.SegmentScore,
 	}
 	n := r.FramesScored
 	r.FrameScores = FrameScores{Fused: make([]float64, n), Frame: make([]float64, n), Position: make([]float64, n), Temporal: make([]float64, n)}
+	// With --sample-fps, analysed frames are up to step source frames
+	// apart, and the frames after a segment's last analysed frame, up to
+	// the next segment's first, lie between analysed frames too: they take
+	// this segment's score. A wider gap (--stride beyond N, a window
+	// dropped at a resolution change) was never looked at and stays 0.
+	step := int64(1)
+	if cfg.SampleFPS > 0 && info.FPS > cfg.SampleFPS {
+		step = int64(math.Ceil(info.FPS / cfg.SampleFPS))
+	}
 	for k, s := range r.Segments {
-		// With --sample-fps the source frames after a segment's last
-		// analysed frame, up to the next segment's first, are between
-		// analysed frames too: they take this segment's score. (Segments
-		// are in order; overlapping ones already reach the next.)
 		last := s.LastFrame
 		if k+1 < len(r.Segments) {
-			last = max(last, r.Segments[k+1].FirstFrame-1)
+			if next := r.Segments[k+1].FirstFrame; next-s.LastFrame <= step {
+				last = max(last, next-1)
+			}
 		}
 		for i := s.FirstFrame; i <= last && i < n; i++ {
 			r.FrameScores.Fused[i] = max(r.FrameScores.Fused[i], s.Score)

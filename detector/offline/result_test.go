@@ -27,6 +27,10 @@ func TestFrameScoresCoverFramesBetweenAnalysedOnes(t *testing.T) {
 			{Seq: 0, FirstFrame: 0, LastFrame: 115, Score: 0.9, Contexts: c(0.9)},
 			{Seq: 1, FirstFrame: 120, LastFrame: 235, Score: 0.4, Contexts: c(0.4)},
 		}, map[int]float64{0: 0.9, 115: 0.9, 116: 0.9, 119: 0.9, 120: 0.4, 235: 0.4}, 236},
+		{"stride beyond N leaves the skipped frames unscored", []detector.SegmentScore{
+			{Seq: 0, FirstFrame: 0, LastFrame: 115, Score: 0.9, Contexts: c(0.9)},
+			{Seq: 1, FirstFrame: 240, LastFrame: 355, Score: 0.4, Contexts: c(0.4)},
+		}, map[int]float64{115: 0.9, 116: 0, 239: 0, 240: 0.4}, 356},
 		{"overlapping", []detector.SegmentScore{
 			{Seq: 0, FirstFrame: 0, LastFrame: 23, Score: 0.2, Contexts: c(0.2)},
 			{Seq: 1, FirstFrame: 12, LastFrame: 35, Score: 0.7, Contexts: c(0.7)},
@@ -34,7 +38,7 @@ func TestFrameScoresCoverFramesBetweenAnalysedOnes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newResult(Config{SegmentFrames: 24, Stride: 24}, stream.FileInfo{Frames: 250, FPS: 25}, tc.scores, "m", detector.ScorerStats{})
+			r := newResult(Config{SegmentFrames: 24, Stride: 24, SampleFPS: 5}, stream.FileInfo{Frames: 400, FPS: 25}, tc.scores, "m", detector.ScorerStats{})
 			if r.FramesScored != tc.scored || int64(len(r.FrameScores.Fused)) != tc.scored {
 				t.Fatalf("frames scored %d (series %d), want %d", r.FramesScored, len(r.FrameScores.Fused), tc.scored)
 			}
