@@ -77,9 +77,13 @@ func newResult(cfg Config, info stream.FileInfo, scores []detector.SegmentScore,
 	// the next segment's first, lie between analysed frames too: they take
 	// this segment's score. A wider gap (--stride beyond N, a window
 	// dropped at a resolution change) was never looked at and stays 0.
+	fps := info.FPS
+	if fps <= 0 {
+		fps = 25 // as the reader assumes (stream.ReadFile)
+	}
 	step := int64(1)
-	if cfg.SampleFPS > 0 && info.FPS > cfg.SampleFPS {
-		step = int64(math.Ceil(info.FPS / cfg.SampleFPS))
+	if cfg.SampleFPS > 0 && fps > cfg.SampleFPS {
+		step = int64(math.Ceil(fps / cfg.SampleFPS))
 	}
 	for k, s := range r.Segments {
 		last := s.LastFrame

@@ -36,6 +36,14 @@ func TestFrameScoresCoverFramesBetweenAnalysedOnes(t *testing.T) {
 			{Seq: 1, FirstFrame: 12, LastFrame: 35, Score: 0.7, Contexts: c(0.7)},
 		}, map[int]float64{0: 0.2, 11: 0.2, 12: 0.7, 23: 0.7, 35: 0.7}, 36},
 	}
+	// A file whose demuxer reports no frame rate is read as 25 fps
+	// (stream.ReadFile), and its sampling gaps are filled the same way.
+	t.Run("unknown frame rate", func(t *testing.T) {
+		r := newResult(Config{SegmentFrames: 24, Stride: 24, SampleFPS: 5}, stream.FileInfo{Frames: 400}, tests[0].scores, "m", detector.ScorerStats{})
+		if got := r.FrameScores.Fused[117]; got != 0.9 {
+			t.Fatalf("frame 117: %g, want 0.9", got)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newResult(Config{SegmentFrames: 24, Stride: 24, SampleFPS: 5}, stream.FileInfo{Frames: 400, FPS: 25}, tc.scores, "m", detector.ScorerStats{})

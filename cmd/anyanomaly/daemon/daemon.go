@@ -277,6 +277,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopDeadline()
 	upstream, stopUpstream := closeAfter(timeout / 2)
 	defer stopUpstream()
+	rest, stopRest := closeAfter(3 * timeout / 4)
+	defer stopRest()
 
 	// No reload may race the shutdown: stop the control loop first.
 	stopCtl()
@@ -287,9 +289,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// Stopping the stages below may unblock the reload; the deadline
 		// has passed, so they are all cancelled at once.
 		ctlErr = fmt.Errorf("shutdown: a configuration reload did not finish within %s", timeout)
-		upstream = deadline // closed: every stage is given up at once
+		upstream, rest = deadline, deadline // closed: every stage is given up at once
 	}
-	stopErr, stuck := d.stopStages(stages, upstream, deadline, timeout)
+	stopErr, stuck := d.stopStages(stages, upstream, rest, deadline, timeout)
 	stopErr = errors.Join(ctlErr, stopErr)
 	stuck = stuck || ctlErr != nil
 
@@ -364,10 +366,13 @@ func (d *Daemon) startStages(g *errgroup.Group, c *Components, fatal chan<- erro
 // before has returned: ingest stops, then the detector, then the
 // publisher ends open events and flushes. The stages before the last share
 // the first half of the budget (upstream fires then): one that is stuck
-// there must not cost the publisher its chance to end the open events,
-// which it does within the other half. stuck reports a stage still
-// running at its deadline.
-func (d *Daemon) stopStages(stages []*stage, upstream, deadline <-chan struct{}, timeout time.Duration) (err error, stuck bool) {
+// there must not cost the publisher its chance to end the open events.
+// After a stuck one, the stages between it and the last are cancelled and
+// waited for until rest (three quarters of the budget), so that nothing
+// upstream runs when the last stage ends the open events, which keeps at
+// least the last quarter. stuck reports a stage still running at its
+// deadline.
+func (d *Daemon) stopStages(stages []*stage, upstream, rest, deadline <-chan struct{}, timeout time.Duration) (err error, stuck bool) {
 	var errs []error
 	wait := func(s *stage, limit <-chan struct{}, budget time.Duration) {
 		select {
@@ -384,15 +389,13 @@ func (d *Daemon) stopStages(stages []*stage, upstream, deadline <-chan struct{},
 		stages[i].cancel()
 		wait(stages[i], upstream, timeout/2)
 		if stuck {
-			// Give up on it; the stages between it and the last are
-			// stopped all at once, and waited for (within the last's
-			// deadline), so that nothing upstream still runs when the last
-			// stage ends the open events.
-			for _, rest := range stages[1:i] {
-				rest.cancel()
+			// Give up on it: the stages between it and the last are
+			// stopped all at once.
+			for _, s := range stages[1:i] {
+				s.cancel()
 			}
 			for j := i - 1; j >= 1; j-- {
-				wait(stages[j], deadline, timeout)
+				wait(stages[j], rest, 3*timeout/4)
 			}
 			break
 		}
