@@ -13,13 +13,26 @@ import (
 	"github.com/anyanomaly/anyanomaly/alerts/alertstest"
 )
 
+// runTail runs Tail until stop, which checks it ended without an error.
+func runTail(t *testing.T, o TailOptions) (*syncBuffer, func()) {
+	t.Helper()
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Tail(ctx, o, out) }()
+	return out, func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestTailPrintsFilteredEvents(t *testing.T) {
 	srv := alertstest.StartServer(t, nil)
 	h := startPub(t, testConfig(t, srv.URL()), "cam1", "cam2")
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL(), Camera: "cam2"}, &out) }()
+	out, stop := runTail(t, TailOptions{Server: srv.URL(), Camera: "cam2"})
 	alertstest.Eventually(t, 10*time.Second, "tail subscribed", func() bool {
 		return strings.Contains(out.String(), "listening on anyanomaly.events.cam2.*")
 	})
@@ -31,10 +44,7 @@ func TestTailPrintsFilteredEvents(t *testing.T) {
 	alertstest.Eventually(t, 10*time.Second, "event line", func() bool {
 		return strings.Contains(out.String(), "started")
 	})
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || strings.Contains(out.String(), "cam1") {
 		t.Fatalf("output:\n%s", out.String())
@@ -85,10 +95,7 @@ func TestTailPrintsEachStoredEventOnce(t *testing.T) {
 		_, err := js.Stream(context.Background(), DefaultStream)
 		return err == nil
 	})
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL()}, &out) }()
+	out, stop := runTail(t, TailOptions{Server: srv.URL()})
 	alertstest.Eventually(t, 10*time.Second, "tail reading the stream", func() bool {
 		return strings.Contains(out.String(), "at "+srv.URL()+", stream ANYANOMALY")
 	})
@@ -104,10 +111,7 @@ func TestTailPrintsEachStoredEventOnce(t *testing.T) {
 	publish("e1-0", KindStarted) // the resend
 	publish("e1-1", KindEnded)
 	alertstest.Eventually(t, 10*time.Second, "ended line", func() bool { return strings.Contains(out.String(), "ended") })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if n := strings.Count(out.String(), " started "); n != 1 {
 		t.Fatalf("the started event printed %d times:\n%s", n, out.String())
 	}
@@ -138,10 +142,7 @@ func TestTailMasksEveryServer(t *testing.T) {
 // tail says it reads the live subjects only, and does.
 func TestTailFallsBackWithoutJetStream(t *testing.T) {
 	srv := alertstest.StartServer(t, func(o *server.Options) { o.JetStream = false })
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL()}, &out) }()
+	out, stop := runTail(t, TailOptions{Server: srv.URL()})
 	alertstest.Eventually(t, 10*time.Second, "tail on the live subjects", func() bool {
 		return strings.Contains(out.String(), "live subjects only (no JetStream on this server")
 	})
@@ -150,10 +151,7 @@ func TestTailFallsBackWithoutJetStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	alertstest.Eventually(t, 10*time.Second, "event line", func() bool { return strings.Contains(out.String(), " started ") })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 }
 
 // TestTailSubscribeOnlyUser: a viewer account that may only subscribe to
@@ -182,17 +180,11 @@ func TestTailSubscribeOnlyUser(t *testing.T) {
 		_, err := js.Stream(context.Background(), DefaultStream)
 		return err == nil
 	})
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Tail(ctx, TailOptions{Server: srv.URL(), User: "viewer", Password: "v"}, &out) }()
+	out, stop := runTail(t, TailOptions{Server: srv.URL(), User: "viewer", Password: "v"})
 	alertstest.Eventually(t, 30*time.Second, "tail on the live subjects", func() bool {
 		return strings.Contains(out.String(), "live subjects only (stream ANYANOMALY not readable")
 	})
 	h.p.Submit(seg(0, 0.9))
 	alertstest.Eventually(t, 10*time.Second, "event line", func() bool { return strings.Contains(out.String(), " started ") })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 }

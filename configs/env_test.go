@@ -10,6 +10,27 @@ import (
 	"github.com/anyanomaly/anyanomaly/configs"
 )
 
+// checkName parses the base configuration with value as the camera's name
+// (the one value that accepts any text) and checks the substituted name,
+// or that the error names the field and contains wantErr.
+func checkName(t *testing.T, env configs.Env, value, want, wantErr string) {
+	t.Helper()
+	y := strings.Replace(base, "id: cam1", "id: cam1\n    name: \""+value+"\"", 1)
+	c, err := configs.Parse("t.yaml", []byte(y), env)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), "cameras[0].name: ") || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Cameras[0].Name != want {
+		t.Errorf("got %q, want %q", c.Cameras[0].Name, want)
+	}
+}
+
 // TestSubstitution exercises the ${…} forms through Parse, on the one
 // value that accepts any text (a camera name).
 func TestSubstitution(t *testing.T) {
@@ -32,22 +53,7 @@ func TestSubstitution(t *testing.T) {
 		{"${NOPE:-${CAM1_PASSWORD}}", "", "nested"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			y := strings.Replace(base, "id: cam1", "id: cam1\n    name: \""+tt.in+"\"", 1)
-			c, err := configs.Parse("t.yaml", []byte(y), testEnv())
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), "cameras[0].name: ") || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Cameras[0].Name != tt.want {
-				t.Errorf("got %q, want %q", c.Cameras[0].Name, tt.want)
-			}
-		})
+		t.Run(tt.in, func(t *testing.T) { checkName(t, testEnv(), tt.in, tt.want, tt.err) })
 	}
 	t.Run("cred without CREDENTIALS_DIRECTORY", func(t *testing.T) {
 		env := testEnv()
@@ -93,20 +99,7 @@ func TestSecretFilesFromDisk(t *testing.T) {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
 			env := testEnv()
 			env.ReadFile = nil // the real file system
-			y := strings.Replace(base, "id: cam1", "id: cam1\n    name: \"${file:"+tt.path+"}\"", 1)
-			c, err := configs.Parse("t.yaml", []byte(y), env)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Cameras[0].Name != tt.want {
-				t.Errorf("got %q, want %q", c.Cameras[0].Name, tt.want)
-			}
+			checkName(t, env, "${file:"+tt.path+"}", tt.want, tt.err)
 		})
 	}
 }

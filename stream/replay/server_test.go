@@ -2,7 +2,6 @@ package replay_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -15,6 +14,28 @@ import (
 	"github.com/anyanomaly/anyanomaly/stream/streamtest"
 )
 
+// runReplay starts a replay server for the test and waits until it
+// listens; the test's cleanup stops it and checks it ended cleanly.
+func runReplay(t *testing.T, cfg replay.Config) *replay.Server {
+	t.Helper()
+	srv := replay.New(cfg, replay.Deps{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case <-srv.Ready():
+	case err := <-done:
+		t.Fatal(err)
+	}
+	return srv
+}
+
 func TestReplayFFprobe(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe not on PATH (run scripts/setup.sh): ", err)
@@ -22,23 +43,8 @@ func TestReplayFFprobe(t *testing.T) {
 	for _, codec := range []string{"h264", "h265"} {
 		t.Run(codec, func(t *testing.T) {
 			clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, Seconds: 2, Codec: codec})
-			srv := replay.New(replay.Config{File: clip, Listen: "127.0.0.1:0", Path: "cam", Loop: true},
-				replay.Deps{Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- srv.Run(ctx) }()
-			t.Cleanup(func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Error(err)
-				}
-			})
-			select {
-			case <-srv.Ready():
-			case err := <-done:
-				t.Fatal(err)
-			}
-			pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
+			srv := runReplay(t, replay.Config{File: clip, Listen: "127.0.0.1:0", Path: "cam", Loop: true})
+			pctx, pcancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer pcancel()
 			out, err := exec.CommandContext(pctx, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
 				"-select_streams", "v:0", "-count_frames", "-read_intervals", "%+1",
@@ -57,23 +63,8 @@ func TestReplayFFprobe(t *testing.T) {
 // reorder delay (a two-frame stall with libx264's defaults).
 func TestLoopTimestampsContinue(t *testing.T) {
 	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, FPS: 25, Seconds: 0.4, GOP: 5, BFrames: 2})
-	srv := replay.New(replay.Config{File: clip, Listen: "127.0.0.1:0", Path: "cam", Loop: true, Speed: 4},
-		replay.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatal(err)
-	}
-	s, err := rtsp.Dial(ctx, rtsp.Config{URL: srv.URL(), Transport: "tcp"})
+	srv := runReplay(t, replay.Config{File: clip, Listen: "127.0.0.1:0", Path: "cam", Loop: true, Speed: 4})
+	s, err := rtsp.Dial(context.Background(), rtsp.Config{URL: srv.URL(), Transport: "tcp"})
 	if err != nil {
 		t.Fatal(err)
 	}
