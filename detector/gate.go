@@ -174,10 +174,17 @@ func (g *Gate) Skip(camera, rule string, seg *segment.Segment, level float64) bo
 }
 
 // Observe records that seg was asked about for the rule and what it scored.
+// A result older than the one recorded is ignored: with several workers a
+// slow (retried) segment can finish after a later one, and must not turn
+// an event the later one saw back into "nothing there".
 func (g *Gate) Observe(camera, rule string, seg *segment.Segment, score, threshold float64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.state[gateKey{camera, rule}] = gateState{lastAsked: segmentTime(seg), open: score >= threshold}
+	k, t := gateKey{camera, rule}, segmentTime(seg)
+	if st, ok := g.state[k]; ok && t.Before(st.lastAsked) {
+		return
+	}
+	g.state[k] = gateState{lastAsked: t, open: score >= threshold}
 }
 
 // Forget drops the state of a (camera, rule) pair, e.g. when the rule is

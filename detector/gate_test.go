@@ -303,3 +303,25 @@ func TestPoolGatePerCamera(t *testing.T) {
 		t.Fatalf("after RemoveCamera(gated): gated %v, want gated:0 (gate-wide: off) open:2", g)
 	}
 }
+
+// TestGateIgnoresOlderResults: with several workers, segment 4 (slow,
+// retried) can finish after segment 5. 5 saw the event, 4 did not; the
+// quiet segment 6 must still be asked, since the latest asked segment had
+// the event open. 4's result once overwrote 5's.
+func TestGateIgnoresOlderResults(t *testing.T) {
+	g := detector.NewGate(detector.GateConfig{Enabled: true})
+	t0 := time.Unix(1_700_000_000, 0)
+	seg := func(seq uint64) *segment.Segment {
+		return &segment.Segment{CameraID: "c", Seq: seq, Frames: []segment.Frame{{Wall: t0.Add(time.Duration(seq) * time.Second)}}}
+	}
+	g.Observe("c", "r", seg(5), 0.9, 0.5)
+	g.Observe("c", "r", seg(4), 0.1, 0.5)
+	if g.Skip("c", "r", seg(6), 0) {
+		t.Fatal("segment 6 skipped: segment 4's late result overwrote segment 5's open event")
+	}
+	// A later result still counts.
+	g.Observe("c", "r", seg(7), 0.1, 0.5)
+	if !g.Skip("c", "r", seg(8), 0) {
+		t.Fatal("segment 8 asked although segment 7, the latest, saw nothing and nothing moves")
+	}
+}
