@@ -134,7 +134,8 @@ type PoolStats struct {
 	// Submitted counts segments accepted by Submit.
 	Submitted uint64
 	// Dropped counts segments dropped unscored: the oldest under overload,
-	// and at shutdown those waiting or interrupted.
+	// a removed camera's (ForgetCamera), and at shutdown those waiting or
+	// interrupted.
 	Dropped uint64
 	// Gated counts (segment, rule) pairs the motion gate answered without
 	// the LVLM.
@@ -270,6 +271,26 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 	}
 	p.signal()
 	return true
+}
+
+// ForgetCamera drops the segments of camera still waiting (a camera
+// removed from the configuration: asking about them would take the model
+// from the cameras still running). They are released and counted as
+// dropped; segments already being scored finish. It returns how many were
+// dropped.
+func (p *Pool) ForgetCamera(camera string) int {
+	p.mu.Lock()
+	q := p.queues[camera]
+	if len(q) > 0 {
+		p.removeFromRingLocked(camera)
+		p.waiting -= len(q)
+		p.stats.dropped += uint64(len(q))
+	}
+	p.mu.Unlock()
+	for _, j := range q {
+		j.seg.Release()
+	}
+	return len(q)
 }
 
 // dropOldestLocked removes the oldest job of the camera with the longest

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,6 +141,40 @@ func TestPoolDropsOldest(t *testing.T) {
 		if !seen[k] {
 			t.Fatalf("scored %v, want the newest busy segments and the quiet camera's", seen)
 		}
+	}
+}
+
+// TestPoolForgetCamera: a removed camera's waiting segments are released
+// and counted as dropped, not sent to the model; the other cameras' wait
+// on. They were once all scored after the camera was gone.
+func TestPoolForgetCamera(t *testing.T) {
+	noLeak(t)
+	srv := ollamatest.New(ollamatest.Options{})
+	defer srv.Close()
+	var got collector
+	p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel}}, QueueSize: 10},
+		detector.PoolDeps{OnScore: got.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var released atomic.Int32
+	for i := range 3 {
+		seg := makeSegment("gone", uint64(i), false, now)
+		seg.SetRelease(func() { released.Add(1) })
+		p.Submit(seg, []detector.Rule{redRule})
+	}
+	p.Submit(makeSegment("stays", 0, false, now), []detector.Rule{redRule})
+	if n := p.ForgetCamera("gone"); n != 3 || released.Load() != 3 {
+		t.Fatalf("ForgetCamera dropped %d and released %d, want 3 and 3", n, released.Load())
+	}
+	if st := p.Stats(); st.Dropped != 3 || st.QueueDepth != 1 {
+		t.Fatalf("after ForgetCamera: %+v", st)
+	}
+	startPool(t, p)
+	waitFor(t, "the remaining camera's score", func() bool { return got.len() == 1 })
+	if s := got.all()[0]; s.CameraID != "stays" {
+		t.Fatalf("scored %s, want only the camera that stays", s.CameraID)
 	}
 }
 

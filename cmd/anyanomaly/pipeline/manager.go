@@ -34,6 +34,8 @@ type managerDeps struct {
 	// Detector scores segments; Submit never blocks.
 	Detector interface {
 		Submit(seg *segment.Segment, rules []detector.Rule) bool
+		// ForgetCamera drops a removed camera's waiting segments.
+		ForgetCamera(camera string) int
 	}
 	// Gate is the detector's motion gate: each camera's own configuration
 	// is set on it, and the state of removed rules forgotten.
@@ -272,6 +274,9 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 			m.deps.Gate.Forget(cd.ID, id)
 		}
 		m.deps.Gate.RemoveCamera(cd.ID)
+		if n := m.deps.Detector.ForgetCamera(cd.ID); n > 0 {
+			m.log.Info("waiting segments of a removed camera dropped", "camera", cd.ID, "segments", n)
+		}
 		m.deps.Scores.forget(cd.ID)
 		m.log.Info("camera stopped", "camera", cd.ID, "reason", "removed from the configuration")
 		return nil
