@@ -221,12 +221,21 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 // time (SetCamera, RemoveCamera), or Forget a removed rule's state.
 func (p *Pool) Gate() *Gate { return p.gate }
 
-// Ready checks every endpoint: reachable, model present, vision capable.
+// Ready reports whether at least one endpoint is reachable and serves its
+// model with vision (the daemon can score; a down endpoint's failures are
+// counted per endpoint in the metrics). The endpoints are checked at
+// once, so that a slow one does not use up the others' time; the error
+// lists every endpoint's failure.
 func (p *Pool) Ready(ctx context.Context) error {
-	var errs []error
-	for _, e := range p.eps {
-		if err := e.client.Check(ctx); err != nil {
-			errs = append(errs, err)
+	errs := make([]error, len(p.eps))
+	var wg sync.WaitGroup
+	for i, e := range p.eps {
+		wg.Go(func() { errs[i] = e.client.Check(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err == nil {
+			return nil
 		}
 	}
 	return errors.Join(errs...)

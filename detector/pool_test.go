@@ -313,6 +313,22 @@ func TestPoolReady(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One endpoint answering is enough (docs/config.md, /readyz); it once
+	// took every endpoint.
+	p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{
+		{URL: "http://127.0.0.1:1", Model: "vis"}, {URL: srv.URL(), Model: "vis"}, // nothing listens on port 1
+	}}, detector.PoolDeps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Ready(context.Background()); err != nil {
+		t.Errorf("one of two endpoints down: Ready = %v, want ready", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestPoolFaults: failing endpoints are counted by class, nothing is
