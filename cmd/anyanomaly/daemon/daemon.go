@@ -224,7 +224,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	var g errgroup.Group
 	fatal := make(chan error, 4)
-	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+	// Scrapers and load balancers keep connections open; a stalled one
+	// must not hold a goroutine for ever.
+	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			fatal <- fmt.Errorf("http: %w", err)

@@ -15,7 +15,10 @@ const checkTimeout = 2 * time.Second
 
 func (d *Daemon) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+	// A component blocked in its stats (a stalled disk under the
+	// publisher's lock) must not pile up scrapes: they time out with 503,
+	// and only a few run at once.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{Timeout: 10 * time.Second, MaxRequestsInFlight: 4}))
 	mux.HandleFunc("GET /healthz", d.serveHealth)
 	mux.HandleFunc("GET /readyz", d.serveReady)
 	mux.HandleFunc("GET /api/v1/status", d.serveStatus)

@@ -100,7 +100,7 @@ var (
 	descCameraDecodeErrs = desc("anyanomaly_camera_decode_errors_total", "Corrupt data met while decoding (not fatal).", cam...)
 	descCameraReconnects = desc("anyanomaly_camera_reconnects_total", "Reconnection attempts.", cam...)
 	descCameraSegments   = desc("anyanomaly_camera_segments_total", "Segments cut.", cam...)
-	descCameraGated      = desc("anyanomaly_camera_gated_segments_total", "Segments the motion gate kept from the LVLM.", cam...)
+	descCameraGated      = desc("anyanomaly_camera_gated_segments_total", "Rule checks of a segment (one per segment and rule) that the motion gate answered without the LVLM.", cam...)
 	descCameraSegDropped = desc("anyanomaly_camera_dropped_segments_total", "Segments dropped because the consumer lagged.", cam...)
 	descRuleScore        = desc("anyanomaly_rule_score", "Latest fused score of the rule, in [0,1].", "camera", "rule")
 	descRuleOpen         = desc("anyanomaly_rule_event_open", "1 while the rule has an open event.", "camera", "rule")
