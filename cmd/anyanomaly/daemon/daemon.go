@@ -510,6 +510,10 @@ func (d *Daemon) alive(ctx context.Context) error {
 
 // watchdog pings systemd while the control loop is alive; when it is
 // not, the pings stop and systemd restarts the service after WatchdogSec.
+// Each check may wait for the loop until the next one is due (every is a
+// quarter of WatchdogSec), so a loop busy for less than half of WatchdogSec
+// (a slow reload) misses no deadline, and one stuck for longer is
+// restarted.
 func (d *Daemon) watchdog(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -518,7 +522,7 @@ func (d *Daemon) watchdog(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			actx, cancel := context.WithTimeout(ctx, every/2)
+			actx, cancel := context.WithTimeout(ctx, every)
 			err := d.alive(actx)
 			cancel()
 			if err == nil {

@@ -64,7 +64,7 @@ func metricValue(body, series string) string {
 // endpoints and systemd notifications, and stops it as SIGTERM would.
 func TestLifecycle(t *testing.T) {
 	notes := daemontest.NotifySocket(t)
-	t.Setenv("WATCHDOG_USEC", "200000") // ping every 100ms
+	t.Setenv("WATCHDOG_USEC", "200000") // check and ping every 50ms
 	t.Setenv("WATCHDOG_PID", "")
 	os.Unsetenv("WATCHDOG_PID")
 	f := newFakes()

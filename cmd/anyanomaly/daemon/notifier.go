@@ -38,12 +38,14 @@ func (n *notifier) stopping() { n.send(sd.SdNotifyStopping, "STATUS=stopping") }
 
 func (n *notifier) watchdog() { n.send(sd.SdNotifyWatchdog) }
 
-// watchdogInterval is how often to ping: half of WATCHDOG_USEC, as
-// sd_watchdog_enabled(3) advises; 0 when the watchdog is off.
+// watchdogInterval is how often to check the control loop and ping: a
+// quarter of WATCHDOG_USEC (sd_watchdog_enabled(3) advises at most half),
+// so that one check that finds the loop busy is followed by another well
+// before systemd's deadline; 0 when the watchdog is off.
 func watchdogInterval() time.Duration {
 	d, err := sd.SdWatchdogEnabled(false)
 	if err != nil || d <= 0 {
 		return 0
 	}
-	return d / 2
+	return d / 4
 }
