@@ -92,7 +92,7 @@ func TestLifecycle(t *testing.T) {
 		`anyanomaly_camera_state{camera="a",state="backoff"}`:                          "0",
 		`anyanomaly_camera_frames_total{camera="a"}`:                                   "100",
 		`anyanomaly_rule_score{camera="a",rule="fall"}`:                                "0.25",
-		`anyanomaly_lvlm_calls_total{endpoint="127.0.0.1:11434",model="qwen2.5vl:3b"}`: "7",
+		`anyanomaly_lvlm_calls_total{endpoint="127.0.0.1:11434",model="qwen2.5vl:3b"}`: "12",
 		`anyanomaly_lvlm_queue_depth`:                                                  "2",
 		`anyanomaly_events_total{kind="started"}`:                                      "1",
 		`anyanomaly_nats_connected`:                                                    "1",

@@ -164,6 +164,11 @@ func (f *fakeDetector) DetectorStats() daemon.DetectorStats {
 	return daemon.DetectorStats{QueueDepth: 2, QueueCapacity: 32, Endpoints: []daemon.EndpointStats{{
 		URL: "http://user:lvlm-secret@127.0.0.1:11434", Model: "qwen2.5vl:3b", Calls: 7,
 		Latency: daemon.Histogram{Count: 7, Sum: 3.5, Buckets: map[float64]uint64{0.5: 3, 1: 7}},
+	}, {
+		// The same host:port and model behind another path (a load
+		// balancer): one series with the sum.
+		URL: "http://127.0.0.1:11434/gpu1", Model: "qwen2.5vl:3b", Calls: 5,
+		Latency: daemon.Histogram{Count: 5, Sum: 2, Buckets: map[float64]uint64{0.5: 1, 1: 5}},
 	}}}
 }
 

@@ -199,13 +199,30 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descLVLMQueue, float64(d.QueueDepth))
 		gauge(descLVLMQueueCap, float64(d.QueueCapacity))
 		counter(descLVLMDropped, d.Dropped)
-		seenEP := map[[2]string]bool{}
+		// Endpoints that share host:port and model (paths behind one load
+		// balancer) share one series: summed, not dropped.
+		var order [][2]string
+		sum := map[[2]string]*EndpointStats{}
 		for _, e := range d.Endpoints {
 			l := [2]string{endpointLabel(e.URL), e.Model}
-			if seenEP[l] {
-				continue
+			t := sum[l]
+			if t == nil {
+				t = &EndpointStats{Latency: Histogram{Buckets: map[float64]uint64{}}}
+				sum[l] = t
+				order = append(order, l)
 			}
-			seenEP[l] = true
+			t.Calls += e.Calls
+			t.Errors += e.Errors
+			t.ParseFailures += e.ParseFailures
+			t.InFlight += e.InFlight
+			t.Latency.Count += e.Latency.Count
+			t.Latency.Sum += e.Latency.Sum
+			for b, n := range e.Latency.Buckets {
+				t.Latency.Buckets[b] += n
+			}
+		}
+		for _, l := range order {
+			e := sum[l]
 			counter(descLVLMCalls, e.Calls, l[0], l[1])
 			counter(descLVLMErrors, e.Errors, l[0], l[1])
 			counter(descLVLMParse, e.ParseFailures, l[0], l[1])
