@@ -167,7 +167,10 @@ type EndpointStats struct {
 	// the endpoint holds (at most Concurrency+1: one is prepared ahead).
 	InFlight, Jobs int
 	Calls          uint64
-	Errors         map[string]uint64
+	// ParseFailures counts this endpoint's answers without a usable
+	// number.
+	ParseFailures uint64
+	Errors        map[string]uint64
 	// Latency is this endpoint's histogram of answered questions.
 	Latency vqa.Histogram
 }
@@ -604,7 +607,8 @@ func (p *Pool) Stats() PoolStats {
 	p.mu.Unlock()
 	for i, e := range p.eps {
 		cs := e.client.Stats()
-		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: cs.InFlight, Jobs: inflight[i], Calls: cs.Calls, Errors: map[string]uint64{}, Latency: cs.Latency}
+		es := EndpointStats{URL: e.client.URL(), Model: e.cfg.Model, Concurrency: e.cfg.Concurrency, InFlight: cs.InFlight, Jobs: inflight[i],
+			Calls: cs.Calls, ParseFailures: cs.ParseFailures, Errors: map[string]uint64{}, Latency: cs.Latency}
 		for k, v := range cs.Errors {
 			es.Errors[string(k)] = v
 			s.Errors[string(k)] += v

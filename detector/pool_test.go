@@ -362,6 +362,33 @@ func TestPoolFaults(t *testing.T) {
 			}
 		})
 	}
+	// Answers without a number are counted on the endpoint that gave them
+	// (they once all went to the first endpoint in the metrics).
+	t.Run("parse failures per endpoint", func(t *testing.T) {
+		noLeak(t)
+		// The good endpoint is slow, so the least-loaded dispatch hands
+		// the later segments to the bad one.
+		good := ollamatest.New(ollamatest.Options{Latency: 200 * time.Millisecond})
+		defer good.Close()
+		bad := ollamatest.New(ollamatest.Options{Fault: ollamatest.FaultNoNumber})
+		defer bad.Close()
+		var got collector
+		p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{
+			{URL: good.URL(), Model: ollamatest.DefaultModel}, {URL: bad.URL(), Model: ollamatest.DefaultModel},
+		}}, detector.PoolDeps{OnScore: got.add})
+		if err != nil {
+			t.Fatal(err)
+		}
+		startPool(t, p)
+		for i := range 4 {
+			p.Submit(makeSegment("cam", uint64(i), true, time.Now()), []detector.Rule{redRule})
+		}
+		waitFor(t, "4 scores", func() bool { return got.len() == 4 })
+		st := p.Stats()
+		if st.Endpoints[0].ParseFailures != 0 || st.Endpoints[1].ParseFailures == 0 || st.Endpoints[1].ParseFailures != st.ParseFailures {
+			t.Fatalf("parse failures: good %d, bad %d, total %d", st.Endpoints[0].ParseFailures, st.Endpoints[1].ParseFailures, st.ParseFailures)
+		}
+	})
 	t.Run("shutdown while hanging", func(t *testing.T) {
 		noLeak(t)
 		srv := ollamatest.New(ollamatest.Options{Fault: ollamatest.FaultHang})

@@ -49,13 +49,11 @@ func (d *Detector) DetectorStats() daemon.DetectorStats {
 		QueueCapacity: d.cfg.LVLM.QueueSize,
 		Dropped:       s.Dropped,
 	}
-	for i, e := range s.Endpoints {
-		es := daemon.EndpointStats{URL: e.URL, Model: e.Model, InFlight: e.InFlight, Calls: e.Calls, Latency: cumulative(e.Latency)}
+	for _, e := range s.Endpoints {
+		es := daemon.EndpointStats{URL: e.URL, Model: e.Model, InFlight: e.InFlight, Calls: e.Calls, ParseFailures: e.ParseFailures,
+			Latency: cumulative(e.Latency)}
 		for _, n := range e.Errors {
 			es.Errors += n
-		}
-		if i == 0 {
-			es.ParseFailures = s.ParseFailures
 		}
 		out.Endpoints = append(out.Endpoints, es)
 	}
