@@ -91,6 +91,10 @@ type Pool struct {
 	stopped  bool
 	stats    poolCounters
 	inflight []int
+	// forgotten holds cameras removed by ForgetCamera until they submit
+	// again: the results of their segments still in flight must not
+	// bring back the gate state the removal dropped.
+	forgotten map[string]bool
 }
 
 type endpoint struct {
@@ -192,14 +196,15 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 		return nil, err
 	}
 	p := &Pool{
-		cfg:     cfg,
-		log:     log,
-		onScore: deps.OnScore,
-		scorer:  scorer,
-		gate:    NewGate(cfg.Gate),
-		wake:    make(chan struct{}, 1),
-		queues:  map[string][]*job{},
-		stats:   poolCounters{errors: map[string]uint64{}},
+		cfg:       cfg,
+		log:       log,
+		onScore:   deps.OnScore,
+		scorer:    scorer,
+		gate:      NewGate(cfg.Gate),
+		wake:      make(chan struct{}, 1),
+		queues:    map[string][]*job{},
+		forgotten: map[string]bool{},
+		stats:     poolCounters{errors: map[string]uint64{}},
 	}
 	if p.onScore == nil {
 		p.onScore = func(SegmentScore) {}
@@ -266,6 +271,7 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 		dropped = p.dropOldestLocked()
 	}
 	cam := seg.CameraID
+	delete(p.forgotten, cam)
 	if len(p.queues[cam]) == 0 {
 		p.ring = append(p.ring, cam)
 	}
@@ -288,11 +294,13 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 // ForgetCamera drops the segments of camera still waiting (a camera
 // removed from the configuration: asking about them would take the model
 // from the cameras still running). They are released and counted as
-// dropped; segments already being scored finish. It returns how many were
+// dropped; segments already being scored finish, without updating the
+// motion gate, until the camera submits again. It returns how many were
 // dropped.
 func (p *Pool) ForgetCamera(camera string) int {
 	p.mu.Lock()
 	q := p.queues[camera]
+	p.forgotten[camera] = true
 	if len(q) > 0 {
 		p.removeFromRingLocked(camera)
 		p.waiting -= len(q)
@@ -560,10 +568,13 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 			p.fail(pj.job, []Rule{r}, cls, err)
 			continue
 		}
-		p.gate.Observe(seg.CameraID, r.ID, seg, s.Score, r.Threshold)
 		p.mu.Lock()
+		forgotten := p.forgotten[seg.CameraID]
 		p.stats.scored++
 		p.mu.Unlock()
+		if !forgotten {
+			p.gate.Observe(seg.CameraID, r.ID, seg, s.Score, r.Threshold)
+		}
 		p.onScore(s)
 	}
 }

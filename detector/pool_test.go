@@ -178,6 +178,32 @@ func TestPoolForgetCamera(t *testing.T) {
 	}
 }
 
+// TestPoolForgottenCameraLeavesTheGate: a segment of a removed camera
+// that was already being scored finishes, but its result does not bring
+// back the gate state the removal dropped (which a camera added again
+// under the same id would inherit).
+func TestPoolForgottenCameraLeavesTheGate(t *testing.T) {
+	noLeak(t)
+	srv := ollamatest.New(ollamatest.Options{Latency: 100 * time.Millisecond})
+	defer srv.Close()
+	var got collector
+	p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel}},
+		Gate: detector.GateConfig{Enabled: true}}, detector.PoolDeps{OnScore: got.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPool(t, p)
+	now := time.Now()
+	p.Submit(makeSegment("gone", 0, false, now), []detector.Rule{redRule})
+	waitFor(t, "a call in flight", func() bool { return srv.Stats().InFlight > 0 })
+	p.ForgetCamera("gone")
+	p.Gate().Forget("gone", redRule.ID)
+	waitFor(t, "the score in flight", func() bool { return got.len() == 1 })
+	if p.Gate().Skip("gone", redRule.ID, makeSegment("gone", 1, false, now.Add(time.Second)), 0) {
+		t.Fatal("the removed camera's late result re-created its gate state")
+	}
+}
+
 func TestPoolLeastLoadedEndpoints(t *testing.T) {
 	noLeak(t)
 	a := ollamatest.New(ollamatest.Options{Latency: 10 * time.Millisecond})

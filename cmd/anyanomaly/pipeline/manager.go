@@ -270,13 +270,15 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		if err := m.deps.Alerts.CameraStatus(cd.ID, "offline", "camera removed"); err != nil {
 			m.log.Warn("camera status not published", "camera", cd.ID, "err", err)
 		}
+		// The detector first: from then on, results still in flight leave
+		// the gate alone, so the state forgotten below stays forgotten.
+		if n := m.deps.Detector.ForgetCamera(cd.ID); n > 0 {
+			m.log.Info("waiting segments of a removed camera dropped", "camera", cd.ID, "segments", n)
+		}
 		for _, id := range ids {
 			m.deps.Gate.Forget(cd.ID, id)
 		}
 		m.deps.Gate.RemoveCamera(cd.ID)
-		if n := m.deps.Detector.ForgetCamera(cd.ID); n > 0 {
-			m.log.Info("waiting segments of a removed camera dropped", "camera", cd.ID, "segments", n)
-		}
 		m.deps.Scores.forget(cd.ID)
 		m.log.Info("camera stopped", "camera", cd.ID, "reason", "removed from the configuration")
 		return nil
