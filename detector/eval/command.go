@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -159,6 +160,15 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 		if o.Root == "" {
 			return nil, errors.New("--root is required: the folder of test videos")
 		}
+		// Before asking the model: a mistyped folder is the likelier
+		// mistake, and the cheaper one to report.
+		if st, err := os.Stat(o.Root); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("--root: dataset root %s does not exist", o.Root)
+		} else if err != nil {
+			return nil, fmt.Errorf("--root: %w", err)
+		} else if !st.IsDir() {
+			return nil, fmt.Errorf("--root %s: not a folder (want the folder of test videos)", o.Root)
+		}
 		if o.Ollama == "" || o.Model == "" {
 			return nil, errors.New("--ollama URL and --model are required")
 		}
@@ -170,18 +180,11 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 	if set, err = set.Select(o.Runs); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, err
-	}
 	if o.Rescore != "" {
+		if err := os.MkdirAll(o.Out, 0o755); err != nil {
+			return nil, err
+		}
 		return rescore(o, set, out)
-	}
-	if o.Cache == "" {
-		o.Cache = filepath.Join(o.Out, "cache")
-	}
-	c, err := cache.Open(o.Cache)
-	if err != nil {
-		return nil, err
 	}
 	client, err := vqa.New(vqa.Config{URL: o.Ollama, Model: o.Model, Timeout: o.Timeout, Structured: o.Structured}, vqa.Deps{Logger: log})
 	if err != nil {
@@ -189,6 +192,17 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 	}
 	defer client.Close()
 	if err := client.Check(ctx); err != nil {
+		return nil, err
+	}
+	// Only now: a run that cannot start leaves no empty --out behind.
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if o.Cache == "" {
+		o.Cache = filepath.Join(o.Out, "cache")
+	}
+	c, err := cache.Open(o.Cache)
+	if err != nil {
 		return nil, err
 	}
 	longSide := o.LongSide

@@ -78,13 +78,22 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"generic without labels", []string{"--dataset", "generic", "--root", ".", "--model", "m"}, "--labels"},
 		{"no model", []string{"--dataset", "c-shtech", "--root", "."}, "--model"},
 		{"unknown run", []string{"--dataset", "c-avenue", "--root", ".", "--model", "m", "--run", "flying"}, `"flying"`},
+		// Checked before the model is asked (nothing listens on port 1).
+		{"missing root", []string{"--dataset", "c-shtech", "--root", "/nonexistent/frames", "--model", "m", "--ollama", "http://127.0.0.1:1"}, "--root: dataset root /nonexistent/frames does not exist"},
+		{"root not a folder", []string{"--dataset", "c-shtech", "--root", "/etc/passwd", "--model", "m", "--ollama", "http://127.0.0.1:1"}, "not a folder"},
+		{"model unreachable", []string{"--dataset", "c-shtech", "--root", ".", "--model", "m", "--ollama", "http://127.0.0.1:1"}, "127.0.0.1:1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			args := append([]string{"eval", "--out", t.TempDir()}, tc.args...)
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"eval", "--out", out}, tc.args...)
 			if code := Main(args, nil, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("exit %d, stderr %q; want an error mentioning %q", code, stderr.String(), tc.want)
+			}
+			// A run that cannot start leaves no --out folder behind.
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("--out %s created by a run that failed", out)
 			}
 		})
 	}
