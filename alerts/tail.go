@@ -73,13 +73,7 @@ func Tail(ctx context.Context, o TailOptions, w io.Writer) error {
 		return errors.New("events tail: --tls-cert and --tls-key go together")
 	}
 	where, secrets := maskServers(o.Server)
-	mask := func(err error) string {
-		msg := redact.URLsInText(err.Error())
-		for _, s := range secrets {
-			msg = strings.ReplaceAll(msg, s, redact.Mask)
-		}
-		return msg
-	}
+	mask := func(err error) string { return redact.Text(err.Error(), secrets) }
 	cfg := Config{
 		Node: "tail", Token: o.Token, NKeySeedFile: o.NKeySeedFile, CredsFile: o.CredsFile,
 		TLSCAFile: o.TLSCAFile, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile,

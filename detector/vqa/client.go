@@ -331,14 +331,7 @@ func (c *Client) maskCause(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := redact.URLsInText(err.Error())
-	for _, s := range redact.Credentials(c.cfg.URL) {
-		msg = strings.ReplaceAll(msg, s, redact.Mask)
-	}
-	if msg == err.Error() {
-		return err
-	}
-	return &maskedError{err: err, msg: msg}
+	return redact.Wrap(err, redact.Text(err.Error(), redact.Credentials(c.cfg.URL)))
 }
 
 // classify maps an api error plus the recorded HTTP status to a class.

@@ -81,13 +81,3 @@ func ClassOf(err error) Class {
 }
 
 func retryable(c Class) bool { return c == ClassUnavailable || c == ClassEmptyResponse }
-
-// maskedError is a cause whose text had credentials removed; Unwrap keeps
-// the original for errors.Is and errors.As.
-type maskedError struct {
-	err error
-	msg string
-}
-
-func (e *maskedError) Error() string { return e.msg }
-func (e *maskedError) Unwrap() error { return e.err }

@@ -39,21 +39,11 @@ func (r redactor) clean(s string) string {
 	return s
 }
 
-// redactedError keeps the wrapped error for errors.Is/As while printing
-// a text that has the credentials removed.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
 func (r redactor) wrap(format string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: r.clean(fmt.Sprintf(format, err)), err: err}
+	return redact.Wrap(err, r.clean(fmt.Sprintf(format, err)))
 }
 
 // validateURL checks scheme and host before anything dials.

@@ -29,6 +29,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/anyanomaly/anyanomaly/configs"
+	"github.com/anyanomaly/anyanomaly/internal/redact"
 )
 
 // Options configure a Daemon.
@@ -325,7 +326,7 @@ func (d *Daemon) redactErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{err: err, msg: d.redactor.Redact(err.Error())}
+	return redact.Wrap(err, d.redactor.Redact(err.Error()))
 }
 
 // startStages starts publisher, detector and cameras in that order (so

@@ -62,13 +62,3 @@ func (r *Redactor) Redact(s string) string {
 	}
 	return s
 }
-
-// redactedError is an error whose text went through a Redactor; Unwrap
-// keeps the original for errors.Is and errors.As.
-type redactedError struct {
-	err error
-	msg string
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
