@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -117,10 +118,21 @@ const prefetch = 1
 // preparedJob is a job whose CPU work is done.
 type preparedJob struct {
 	*job
-	level float64     // +Inf when not measured (the gate was off): never gated
-	err   error       // motion level failed: the whole job fails
-	preps []*prepared // per rule; nil when deferred (likely gated) or failed
-	errs  []error     // per rule preparation errors
+	level float64 // +Inf when not measured (the gate was off): never gated
+	err   error   // motion level failed: the whole job fails
+	// ahead are the rule groups prepared before the caller decided on
+	// gating (every rule was going to be asked); nil when deferred.
+	ahead []preparedGroup
+	// memo keeps the segment's query images for groups prepared later.
+	memo *imageMemo
+}
+
+// preparedGroup is a group of rules asked together (see Pool.groups): rule
+// indices into the job's rules, and their preparation.
+type preparedGroup struct {
+	rules []int
+	prep  *prepared
+	err   error
 }
 
 type job struct {
@@ -490,7 +502,7 @@ func (p *Pool) prepareLoop(ctx context.Context, e *endpoint) {
 // decided by the caller, in order, once the previous segment's score is
 // known; its images are built then if needed.
 func (p *Pool) prepareJob(e *endpoint, j *job) *preparedJob {
-	pj := &preparedJob{job: j, level: math.Inf(1), preps: make([]*prepared, len(j.rules)), errs: make([]error, len(j.rules))}
+	pj := &preparedJob{job: j, level: math.Inf(1), memo: newImageMemo()}
 	// The camera's gate may be reconfigured before the caller decides; a
 	// level left unmeasured only means the segment is asked about.
 	gate := p.gate.CameraConfig(j.seg.CameraID)
@@ -498,14 +510,50 @@ func (p *Pool) prepareJob(e *endpoint, j *job) *preparedJob {
 		if pj.level, pj.err = p.gate.MotionLevel(j.seg); pj.err != nil {
 			return pj
 		}
-	}
-	for i, r := range j.rules {
-		if gate.Enabled && pj.level < gate.Threshold {
-			continue
+		if pj.level < gate.Threshold {
+			return pj
 		}
-		pj.preps[i], pj.errs[i] = p.scorer.prepare(e.client, j.seg, r, "")
+	}
+	all := make([]int, len(j.rules))
+	for i := range all {
+		all[i] = i
+	}
+	for _, g := range p.groups(j.rules, all) {
+		prep, err := p.scorer.prepare(e.client, j.seg, pickRules(j.rules, g), "", pj.memo)
+		pj.ahead = append(pj.ahead, preparedGroup{rules: g, prep: prep, err: err})
 	}
 	return pj
+}
+
+// groups splits the rules at idx into the groups asked together: rules
+// that may share their LVLM calls (Scorer.Batchable: batching on, same
+// prompt) form one group, so a camera with several rules costs one call
+// per context (method §10); every other rule is a group of its own. A rule
+// that does not validate stays alone, so that its error fails only itself.
+func (p *Pool) groups(rules []Rule, idx []int) [][]int {
+	var out [][]int
+next:
+	for _, i := range idx {
+		if rules[i].withDefaults().Validate() == nil {
+			for g, members := range out {
+				first := rules[members[0]]
+				if first.withDefaults().Validate() == nil && p.scorer.Batchable(first, rules[i]) {
+					out[g] = append(out[g], i)
+					continue next
+				}
+			}
+		}
+		out = append(out, []int{i})
+	}
+	return out
+}
+
+func pickRules(rules []Rule, idx []int) []Rule {
+	out := make([]Rule, len(idx))
+	for k, i := range idx {
+		out[k] = rules[i]
+	}
+	return out
 }
 
 func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
@@ -532,30 +580,38 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 		p.fail(pj.job, pj.rules, "build", pj.err)
 		return
 	}
+	asked := make([]int, 0, len(pj.rules))
 	for i, r := range pj.rules {
+		r = r.withDefaults()
+		if !p.gate.Skip(seg.CameraID, r.ID, seg, pj.level) {
+			asked = append(asked, i)
+			continue
+		}
+		p.mu.Lock()
+		p.stats.gated++
+		p.mu.Unlock()
+		p.onScore(SegmentScore{CameraID: seg.CameraID, RuleID: r.ID, Texts: append([]string(nil), r.Texts...), Seq: seg.Seq,
+			Start: seg.Start(), End: seg.End(), FirstFrame: seg.Frames[0].SourceIndex, LastFrame: seg.Frames[len(seg.Frames)-1].SourceIndex,
+			Gated: true, Model: e.cfg.Model})
+	}
+	for _, g := range p.groups(pj.rules, asked) {
 		if ctx.Err() != nil {
 			p.abandon()
 			return
 		}
-		r = r.withDefaults()
-		if p.gate.Skip(seg.CameraID, r.ID, seg, pj.level) {
-			p.mu.Lock()
-			p.stats.gated++
-			p.mu.Unlock()
-			p.onScore(SegmentScore{CameraID: seg.CameraID, RuleID: r.ID, Texts: append([]string(nil), r.Texts...), Seq: seg.Seq,
-				Start: seg.Start(), End: seg.End(), FirstFrame: seg.Frames[0].SourceIndex, LastFrame: seg.Frames[len(seg.Frames)-1].SourceIndex,
-				Gated: true, Model: e.cfg.Model})
-			continue
-		}
-		prep, err := pj.preps[i], pj.errs[i]
-		if prep == nil && err == nil {
-			prep, err = p.scorer.prepare(e.client, seg, r, "")
+		rules := pickRules(pj.rules, g)
+		var prep *prepared
+		var err error
+		if k := slices.IndexFunc(pj.ahead, func(a preparedGroup) bool { return slices.Equal(a.rules, g) }); k >= 0 {
+			prep, err = pj.ahead[k].prep, pj.ahead[k].err
+		} else {
+			prep, err = p.scorer.prepare(e.client, seg, rules, "", pj.memo)
 		}
 		if err != nil {
-			p.fail(pj.job, []Rule{r}, "build", err)
+			p.fail(pj.job, rules, "build", err)
 			continue
 		}
-		s, err := p.scorer.finish(ctx, e.client, prep)
+		scores, err := p.scorer.finish(ctx, e.client, prep)
 		if err != nil {
 			if ctx.Err() != nil {
 				p.abandon()
@@ -565,17 +621,19 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 			if cls == "" {
 				cls = "build"
 			}
-			p.fail(pj.job, []Rule{r}, cls, err)
+			p.fail(pj.job, rules, cls, err)
 			continue
 		}
 		p.mu.Lock()
 		forgotten := p.forgotten[seg.CameraID]
-		p.stats.scored++
+		p.stats.scored += uint64(len(scores))
 		p.mu.Unlock()
-		if !forgotten {
-			p.gate.Observe(seg.CameraID, r.ID, seg, s.Score, r.Threshold)
+		for k, s := range scores {
+			if !forgotten {
+				p.gate.Observe(seg.CameraID, s.RuleID, seg, s.Score, prep.rules[k].Threshold)
+			}
+			p.onScore(s)
 		}
-		p.onScore(s)
 	}
 }
 

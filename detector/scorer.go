@@ -3,6 +3,9 @@ package detector
 import (
 	"context"
 	"fmt"
+	"image"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -108,48 +111,101 @@ type question struct {
 // "cshtech/01_0014/n24"): answers found there are not asked again, new ones
 // are stored. The segment must have at least four frames of one size.
 func (s *Scorer) Score(ctx context.Context, ask Asker, seg *segment.Segment, rule Rule, source string) (SegmentScore, error) {
-	p, err := s.prepare(ask, seg, rule, source)
+	p, err := s.prepare(ask, seg, []Rule{rule}, source, nil)
 	if err != nil {
 		return SegmentScore{}, err
 	}
-	return s.finish(ctx, ask, p)
+	out, err := s.finish(ctx, ask, p)
+	if err != nil {
+		return SegmentScore{}, err
+	}
+	return out[0], nil
 }
 
-// prepared is a (segment, rule) pair ready to be asked about: its
-// questions, the answers the cache already had, and the query images when
-// some answer is still missing.
+// prepared is a segment and the rules asked about it together, ready to
+// be asked: its questions, the answers the cache already had, and the
+// query images when some answer is still missing. Rules share questions
+// only when batched (Batchable); otherwise a group holds one rule.
 type prepared struct {
-	seg      *segment.Segment
-	rule     Rule
-	qs       []question
-	imgs     []QueryImages
-	useCache bool
-	out      SegmentScore
+	seg   *segment.Segment
+	rules []Rule
+	// texts are the rules' distinct texts, in order of first appearance;
+	// ruleTexts[i] lists rule i's texts as indices into texts.
+	texts     []string
+	ruleTexts [][]int
+	qs        []question
+	imgs      []QueryImages // per text; nil when the cache answered all
+	useCache  bool
+	outs      []SegmentScore
 }
 
-// prepare does the CPU work of scoring: validation, the cache lookups and
-// the context images. The pool runs it ahead of the LVLM calls.
-func (s *Scorer) prepare(ask Asker, seg *segment.Segment, rule Rule, source string) (*prepared, error) {
-	rule = rule.withDefaults()
-	if err := rule.Validate(); err != nil {
-		return nil, err
+// imageMemo keeps the query images built for one segment, so that the
+// rules of a camera do not build the same images again: with a
+// text-agnostic relevance one set serves every text. A memo is used by one
+// goroutine at a time.
+type imageMemo struct {
+	byText map[string]QueryImages
+}
+
+func newImageMemo() *imageMemo { return &imageMemo{byText: map[string]QueryImages{}} }
+
+// Batchable reports whether rules may share one LVLM call per context
+// (rule batching across a camera's rules, method §10): every rule asks for
+// batching, they use the same prompt, and the relevance gives one image per
+// context for every text.
+func (s *Scorer) Batchable(a, b Rule) bool {
+	a, b = a.withDefaults(), b.withDefaults()
+	return a.Batch && b.Batch && a.Prompt == b.Prompt && s.builder.TextAgnostic()
+}
+
+// prepare does the CPU work of scoring rules that share their questions
+// (one rule, or rules that are pairwise Batchable): validation, the cache
+// lookups and the context images. The pool runs it ahead of the LVLM
+// calls. memo, when not nil, shares images with other groups of the same
+// segment.
+func (s *Scorer) prepare(ask Asker, seg *segment.Segment, rules []Rule, source string, memo *imageMemo) (*prepared, error) {
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("camera %s segment %d: no rules", seg.CameraID, seg.Seq)
+	}
+	p := &prepared{seg: seg, useCache: s.cache != nil && source != ""}
+	index := map[string]int{}
+	for _, r := range rules {
+		r = r.withDefaults()
+		if err := r.Validate(); err != nil {
+			return nil, err
+		}
+		idx := make([]int, 0, len(r.Texts))
+		for _, t := range r.Texts {
+			i, ok := index[t]
+			if !ok {
+				i = len(p.texts)
+				index[t] = i
+				p.texts = append(p.texts, t)
+			}
+			if !slices.Contains(idx, i) {
+				idx = append(idx, i)
+			}
+		}
+		p.rules = append(p.rules, r)
+		p.ruleTexts = append(p.ruleTexts, idx)
 	}
 	if len(seg.Frames) == 0 {
 		return nil, fmt.Errorf("camera %s segment %d: no frames", seg.CameraID, seg.Seq)
 	}
-	p := &prepared{seg: seg, rule: rule, useCache: s.cache != nil && source != ""}
-	p.out = SegmentScore{
-		CameraID:   seg.CameraID,
-		RuleID:     rule.ID,
-		Texts:      append([]string(nil), rule.Texts...),
-		Seq:        seg.Seq,
-		Start:      seg.Start(),
-		End:        seg.End(),
-		FirstFrame: seg.Frames[0].SourceIndex,
-		LastFrame:  seg.Frames[len(seg.Frames)-1].SourceIndex,
-		Model:      ask.Model(),
+	for _, r := range p.rules {
+		p.outs = append(p.outs, SegmentScore{
+			CameraID:   seg.CameraID,
+			RuleID:     r.ID,
+			Texts:      append([]string(nil), r.Texts...),
+			Seq:        seg.Seq,
+			Start:      seg.Start(),
+			End:        seg.End(),
+			FirstFrame: seg.Frames[0].SourceIndex,
+			LastFrame:  seg.Frames[len(seg.Frames)-1].SourceIndex,
+			Model:      ask.Model(),
+		})
 	}
-	p.qs = s.questions(ask, seg, rule, source)
+	p.qs = s.questions(ask, seg, p, source)
 	missing := len(p.qs)
 	if p.useCache {
 		for i := range p.qs {
@@ -160,19 +216,34 @@ func (s *Scorer) prepare(ask Asker, seg *segment.Segment, rule Rule, source stri
 		}
 	}
 	if missing > 0 {
-		imgs, err := s.images(seg, rule)
+		if memo == nil {
+			memo = newImageMemo()
+		}
+		imgs, err := s.images(seg, p.texts, memo)
 		if err != nil {
 			return nil, fmt.Errorf("camera %s segment %d: %w", seg.CameraID, seg.Seq, err)
 		}
 		p.imgs = imgs
-		p.out.Images = imgs[0]
+		for i := range p.outs {
+			p.outs[i].Images = imgs[p.ruleTexts[i][0]]
+		}
 	}
 	return p, nil
 }
 
-// finish asks the questions the cache did not answer and fuses.
-func (s *Scorer) finish(ctx context.Context, ask Asker, p *prepared) (SegmentScore, error) {
-	seg, rule, out := p.seg, p.rule, p.out
+// ruleIDs names the rules of a group in errors.
+func (p *prepared) ruleIDs() string {
+	ids := make([]string, len(p.rules))
+	for i, r := range p.rules {
+		ids[i] = r.ID
+	}
+	return strings.Join(ids, ",")
+}
+
+// finish asks the questions the cache did not answer and fuses, one score
+// per rule of the group, in the group's order.
+func (s *Scorer) finish(ctx context.Context, ask Asker, p *prepared) ([]SegmentScore, error) {
+	seg := p.seg
 	for i := range p.qs {
 		q := &p.qs[i]
 		if q.cached {
@@ -189,7 +260,7 @@ func (s *Scorer) finish(ctx context.Context, ask Asker, p *prepared) (SegmentSco
 		}
 		s.calls.Add(1)
 		if err != nil {
-			return SegmentScore{}, fmt.Errorf("camera %s segment %d rule %s %s context: %w", seg.CameraID, seg.Seq, rule.ID, contexts[q.ctx], err)
+			return nil, fmt.Errorf("camera %s segment %d rule %s %s context: %w", seg.CameraID, seg.Seq, p.ruleIDs(), contexts[q.ctx], err)
 		}
 		for _, a := range q.answers {
 			if a.ParseFailed {
@@ -198,55 +269,72 @@ func (s *Scorer) finish(ctx context.Context, ask Asker, p *prepared) (SegmentSco
 		}
 		if p.useCache {
 			if err := s.cache.Put(q.key, q.answers); err != nil {
-				return SegmentScore{}, err
+				return nil, err
 			}
 		}
 	}
-	var best [3]float64
-	var reasons [3]string
-	var lat [3]time.Duration
-	seen := [3]bool{}
 	for _, q := range p.qs {
 		if q.cached {
 			s.cacheHits.Add(1)
 		}
-		lat[q.ctx] += q.latency
-		for _, a := range q.answers {
-			if !seen[q.ctx] || a.Score > best[q.ctx] {
-				best[q.ctx], reasons[q.ctx], seen[q.ctx] = a.Score, a.Reason, true
+	}
+	outs := make([]SegmentScore, len(p.rules))
+	for ri, rule := range p.rules {
+		var best [3]float64
+		var reasons [3]string
+		var lat [3]time.Duration
+		seen := [3]bool{}
+		for _, q := range p.qs {
+			asked := false
+			for k, a := range q.answers {
+				if k >= len(q.textIdx) || !slices.Contains(p.ruleTexts[ri], q.textIdx[k]) {
+					continue
+				}
+				asked = true
+				if !seen[q.ctx] || a.Score > best[q.ctx] {
+					best[q.ctx], reasons[q.ctx], seen[q.ctx] = a.Score, a.Reason, true
+				}
+			}
+			if asked {
+				lat[q.ctx] += q.latency
 			}
 		}
+		out := p.outs[ri]
+		out.Contexts = ContextScores{Frame: best[0], Position: best[1], Temporal: best[2]}
+		out.Reasons = ContextReasons{Frame: reasons[0], Position: reasons[1], Temporal: reasons[2]}
+		out.Latencies = ContextLatencies{Frame: lat[0], Position: lat[1], Temporal: lat[2]}
+		out.Score = rule.Weights.Fuse(out.Contexts)
+		outs[ri] = out
 	}
-	out.Contexts = ContextScores{Frame: best[0], Position: best[1], Temporal: best[2]}
-	out.Reasons = ContextReasons{Frame: reasons[0], Position: reasons[1], Temporal: reasons[2]}
-	out.Latencies = ContextLatencies{Frame: lat[0], Position: lat[1], Temporal: lat[2]}
-	out.Score = rule.Weights.Fuse(out.Contexts)
-	return out, nil
+	return outs, nil
 }
 
-// questions lists the calls a segment needs, in context order.
-func (s *Scorer) questions(ask Asker, seg *segment.Segment, rule Rule, source string) []question {
+// questions lists the calls a group needs, in context order.
+func (s *Scorer) questions(ask Asker, seg *segment.Segment, p *prepared, source string) []question {
 	format := ""
 	if ask.Structured() {
 		format = vqa.ScoreSchema
 	}
+	// The group's rules share a prompt (Batchable); the first one's
+	// speaks for all.
+	rule := p.rules[0]
 	// Batching needs one image per context for all texts, which only a
 	// text-agnostic relevance (motion) gives.
-	batch := rule.Batch && len(rule.Texts) > 1 && s.builder.TextAgnostic()
+	batch := rule.Batch && len(p.texts) > 1 && s.builder.TextAgnostic()
 	var qs []question
 	for ci := range contexts {
-		p := rule.Prompt
-		p.Temporal = ci == 2
+		pr := rule.Prompt
+		pr.Temporal = ci == 2
 		if batch {
-			idx := make([]int, len(rule.Texts))
+			idx := make([]int, len(p.texts))
 			for i := range idx {
 				idx[i] = i
 			}
-			qs = append(qs, question{ctx: ci, texts: rule.Texts, textIdx: idx, prompt: p.Batch(rule.Texts), format: vqa.BatchSchema(rule.Texts)})
+			qs = append(qs, question{ctx: ci, texts: p.texts, textIdx: idx, prompt: pr.Batch(p.texts), format: vqa.BatchSchema(p.texts)})
 			continue
 		}
-		for ti, t := range rule.Texts {
-			qs = append(qs, question{ctx: ci, texts: []string{t}, textIdx: []int{ti}, prompt: p.Text(t), format: format})
+		for ti, t := range p.texts {
+			qs = append(qs, question{ctx: ci, texts: []string{t}, textIdx: []int{ti}, prompt: pr.Text(t), format: format})
 		}
 	}
 	for i := range qs {
@@ -257,14 +345,21 @@ func (s *Scorer) questions(ask Asker, seg *segment.Segment, rule Rule, source st
 }
 
 // images builds and encodes the query images, one set per text (one shared
-// set when the relevance ignores the text).
-func (s *Scorer) images(seg *segment.Segment, rule Rule) ([]QueryImages, error) {
-	frames := seg.Images()
-	out := make([]QueryImages, len(rule.Texts))
-	for i, t := range rule.Texts {
-		if i > 0 && s.builder.TextAgnostic() {
-			out[i] = out[0]
+// set when the relevance ignores the text), reusing those in memo.
+func (s *Scorer) images(seg *segment.Segment, texts []string, memo *imageMemo) ([]QueryImages, error) {
+	var frames []*image.YCbCr
+	out := make([]QueryImages, len(texts))
+	for i, t := range texts {
+		key := t
+		if s.builder.TextAgnostic() {
+			key = ""
+		}
+		if q, ok := memo.byText[key]; ok {
+			out[i] = q
 			continue
+		}
+		if frames == nil {
+			frames = seg.Images()
 		}
 		im, err := s.builder.Build(frames, t)
 		if err != nil {
@@ -276,6 +371,7 @@ func (s *Scorer) images(seg *segment.Segment, rule Rule) ([]QueryImages, error) 
 			return nil, err
 		}
 		out[i] = QueryImages{KeyFrame: j.KeyFrame, Position: j.Position, Temporal: j.Temporal}
+		memo.byText[key] = out[i]
 	}
 	return out, nil
 }

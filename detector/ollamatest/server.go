@@ -528,12 +528,20 @@ func (s *Server) answer(req *api.ChatRequest, fault Fault) (string, error) {
 	}
 	score, reason := s.opts.Perceive(img, prompt)
 	score = max(0, min(1, score))
-	return shape(req.Format, score, reason), nil
+	// A batched question is answered item by item: each property of the
+	// schema is perceived as if it were the prompt, so a Perceive that
+	// reads the prompt can tell the texts of a batch apart.
+	perItem := func(item string) float64 {
+		v, _ := s.opts.Perceive(img, item)
+		return max(0, min(1, v))
+	}
+	return shape(req.Format, score, reason, perItem), nil
 }
 
 // shape writes the answer as text, as the {score, reason} object, or as an
-// object of one score per property of the requested schema (batching).
-func shape(format json.RawMessage, score float64, reason string) string {
+// object of one score per property of the requested schema (batching),
+// each scored by perItem.
+func shape(format json.RawMessage, score float64, reason string, perItem func(string) float64) string {
 	f := bytes.TrimSpace(format)
 	if len(f) == 0 || string(f) == "null" {
 		return fmt.Sprintf("%.1f - %s", score, reason)
@@ -545,7 +553,7 @@ func shape(format json.RawMessage, score float64, reason string) string {
 		if _, ok := schema.Properties["score"]; !ok {
 			obj := map[string]float64{}
 			for k := range schema.Properties {
-				obj[k] = round1(score)
+				obj[k] = round1(perItem(k))
 			}
 			b, _ := json.Marshal(obj)
 			return string(b)
