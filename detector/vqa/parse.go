@@ -25,7 +25,7 @@ type Answer struct {
 
 // numberRE matches a decimal number: optional sign, digits with an optional
 // fraction, or a bare fraction (".7").
-var numberRE = regexp.MustCompile(`[-+]?(?:\d+(?:\.\d*)?|\.\d+)`)
+var numberRE = regexp.MustCompile(`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`)
 
 const maxReason = 500
 
@@ -42,10 +42,9 @@ func Parse(reply string) Answer {
 	if loc == nil {
 		return Answer{Reason: trimReason(reply), ParseFailed: true}
 	}
-	v, err := strconv.ParseFloat(reply[loc[0]:loc[1]], 64)
-	if err != nil { // only on overflow; a huge number means "very much"
-		v = math.Inf(1)
-	}
+	// On overflow ParseFloat returns ±Inf with the number's sign, which
+	// clamp maps to 1 or 0.
+	v, _ := strconv.ParseFloat(reply[loc[0]:loc[1]], 64)
 	reason := reply[loc[1]:]
 	if !strings.ContainsFunc(reason, unicode.IsLetter) {
 		reason = reply[:loc[0]]
@@ -66,13 +65,16 @@ func parseJSON(reply string) (Answer, bool) {
 	if err := json.Unmarshal([]byte(reply[start:end+1]), &obj); err != nil || obj.Score == nil {
 		return Answer{}, false
 	}
-	v, ok := jsonNumber(obj.Score)
-	if !ok {
-		return Answer{}, false
-	}
 	reason := ""
 	if s, isStr := obj.Reason.(string); isStr {
 		reason = s
+	}
+	v, ok := jsonNumber(obj.Score)
+	if !ok {
+		// The model answered in the structured form but gave no number
+		// (null, "N/A"): a parse failure, not a cue to pick digits out of
+		// the reason.
+		return Answer{Reason: trimReason(reason), ParseFailed: true}, true
 	}
 	return Answer{Score: clamp(v), Reason: trimReason(reason)}, true
 }
@@ -128,6 +130,14 @@ func ParseBatch(reply string, texts []string) []Answer {
 		idx := indexFold(reply, t)
 		if idx >= 0 {
 			rest := reply[idx+len(t):]
+			// A number after the next text's name belongs to that text.
+			for j, o := range texts {
+				if j != i && len(o) > 0 {
+					if k := indexFold(rest, o); k >= 0 {
+						rest = rest[:k]
+					}
+				}
+			}
 			if m := numberRE.FindString(rest); m != "" {
 				if v, err := strconv.ParseFloat(m, 64); err == nil {
 					out[i] = Answer{Score: clamp(v)}

@@ -2,6 +2,7 @@ package vqa
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -28,10 +29,14 @@ func TestParse(t *testing.T) {
 		{"json in fence", "```json\n{\"score\":0.9,\"reason\":\"smoke\"}\n```", 0.9, "smoke", false},
 		{"json quoted score", `{"score":"0.4","reason":"maybe"}`, 0.4, "maybe", false},
 		{"json above one", `{"score": 3, "reason": "x"}`, 1, "x", false},
-		{"json null score is no number", `{"score": null, "reason": "cannot tell"}`, 0, `{"score": null, "reason": "cannot tell"}`, true},
+		{"json null score is no number", `{"score": null, "reason": "cannot tell"}`, 0, "cannot tell", true},
+		{"json null score ignores digits in the reason", `{"score": null, "reason": "2 people are fighting"}`, 0, "2 people are fighting", true},
+		{"json non-numeric score", `{"score": "N/A", "reason": "3 people"}`, 0, "3 people", true},
 		{"json without score falls back to text", `{"reason": "looks like 0.2"}`, 0.2, `{"reason": "looks like`, false},
 		{"broken json falls back", `{"score": 0.5, "reason": "cut`, 0.5, `"reason": "cut`, false},
-		{"huge number", "1e400", 1, "e400", false},
+		{"huge number", "1e400", 1, "", false},
+		{"huge negative number", "-1" + strings.Repeat("0", 400) + " nothing", 0, "nothing", false},
+		{"exponent", "Score: 1e-5. Nothing there.", 0.00001, "Nothing there.", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,6 +60,7 @@ func TestParseBatch(t *testing.T) {
 		{"json case and missing", `{"Falling": "0.7", "bicycle": 2}`, []float64{0.7, 1, 0}, []bool{false, false, true}},
 		{"prose", "falling: 0.2\nbicycle - 0.8\nno idea about the last one", []float64{0.2, 0.8, 0}, []bool{false, false, true}},
 		{"nothing", "sorry", []float64{0, 0, 0}, []bool{true, true, true}},
+		{"no borrowing the next text's number", "falling: none. bicycle: 0.9", []float64{0, 0.9, 0}, []bool{true, false, true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
