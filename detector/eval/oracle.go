@@ -5,11 +5,12 @@ import (
 	"github.com/anyanomaly/anyanomaly/detector/eval/metrics"
 )
 
-// The reference implementation's grid: σ from 1 to 29 frames, weights in
-// steps of 0.1 that sum to 1.
+// The reference implementation's grid: σ from 1 to 99 frames (its
+// sigma_range "1,100" is a Python range), weights in steps of 0.1 that
+// sum to 1.
 const (
 	oracleSigmaMin = 1
-	oracleSigmaMax = 29
+	oracleSigmaMax = 99
 	oracleSteps    = 10
 )
 

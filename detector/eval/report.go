@@ -212,7 +212,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	if r.OracleAverages != nil || slices.ContainsFunc(r.Runs, func(x RunResult) bool { return x.Oracle != nil }) {
 		b.WriteString("### Tuned on test labels (`--oracle-search`): upper bounds, NOT comparable with the table above\n\n")
-		b.WriteString("Every number below is tuned on test labels: for each run and variant, σ ∈ {1..29} and weights in steps of 0.1 summing to 1 were chosen to maximise that very AUC, as the reference implementation does.\n\n")
+		b.WriteString("Every number below is tuned on test labels: for each run and variant, σ ∈ {1..99} and weights in steps of 0.1 summing to 1 were chosen to maximise that very AUC, as the reference implementation does.\n\n")
 		b.WriteString("| Event type (tuned on test labels) | frame | +PC | +TC | fused |\n|---|--:|--:|--:|--:|\n")
 		for _, x := range append(append([]RunResult{}, single...), multi...) {
 			if x.Oracle == nil {
