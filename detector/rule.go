@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/anyanomaly/anyanomaly/detector/vqa"
@@ -44,9 +45,13 @@ func ParseWeights(s string) (Weights, error) {
 	}
 	var v [3]float64
 	for i, p := range parts {
-		if _, err := fmt.Sscanf(strings.TrimSpace(p), "%g", &v[i]); err != nil {
+		// ParseFloat, unlike Sscanf, refuses trailing text: "0.3 0.9"
+		// must not pass as 0.3.
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
 			return Weights{}, fmt.Errorf("weights %q: %q is not a number", s, p)
 		}
+		v[i] = f
 	}
 	w := Weights{Alpha: v[0], Beta: v[1], Gamma: v[2]}
 	return w, w.Validate()

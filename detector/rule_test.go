@@ -43,6 +43,9 @@ func TestParseWeights(t *testing.T) {
 		{"a,b,c", Weights{}, "not a number"},
 		{"1.2,-0.1,-0.1", Weights{}, "≥ 0"},
 		{"NaN,0,1", Weights{}, "≥ 0"},
+		{"0.5,0.3 0.9,0.2", Weights{}, `"0.3 0.9" is not a number`},
+		{"0.5x,0.3,0.2", Weights{}, "not a number"},
+		{"0.2.1,0.6,0.2", Weights{}, "not a number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
