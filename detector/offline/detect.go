@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/anyanomaly/anyanomaly/context/keyframe"
 	"github.com/anyanomaly/anyanomaly/context/query"
 	"github.com/anyanomaly/anyanomaly/detector"
 	"github.com/anyanomaly/anyanomaly/detector/cache"
@@ -92,6 +94,11 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 			return nil, fmt.Errorf("detect: %s must not be negative, got %g", f.flag, f.v)
 		}
 	}
+	// Caught here, not at the first segment, after the model check and
+	// the decoding have been paid for; the bounds are the daemon's.
+	if n := cfg.SegmentFrames; n != 0 && (n < keyframe.MinFrames || n > maxSegmentFrames) {
+		return nil, fmt.Errorf("detect: --segment %d: want %d-%d frames (key frames are chosen from 4 groups)", n, keyframe.MinFrames, maxSegmentFrames)
+	}
 	if cfg.Weights == (detector.Weights{}) {
 		cfg.Weights = detector.DefaultWeights
 	}
@@ -137,7 +144,16 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 		return nil, fmt.Errorf("detect: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.Path)
-	source := fmt.Sprintf("detect|%s|%d|%d|n%d|s%d|fps%g|long%d|ffps%g|%+v", abs, st.Size(), st.ModTime().UnixNano(),
+	version := fmt.Sprintf("%d|%d", st.Size(), st.ModTime().UnixNano())
+	if st.IsDir() {
+		// A folder's own size and time stay the same when its frames are
+		// overwritten in place (frames extracted again): the cache must
+		// see every file.
+		if version, err = folderVersion(cfg.Path); err != nil {
+			return nil, fmt.Errorf("detect: %w", err)
+		}
+	}
+	source := fmt.Sprintf("detect|%s|%s|n%d|s%d|fps%g|long%d|ffps%g|%+v", abs, version,
 		cfg.SegmentFrames, cfg.Stride, cfg.SampleFPS, cfg.LongSide, cfg.FolderFPS, query.DefaultConfig())
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -192,4 +208,25 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	slices.SortFunc(scores, func(a, b detector.SegmentScore) int { return int(a.Seq) - int(b.Seq) })
 	stats := scorer.Stats()
 	return newResult(cfg, info, scores, client.Model(), stats), nil
+}
+
+// maxSegmentFrames is the longest segment, as in the daemon's config.
+const maxSegmentFrames = 1024
+
+// folderVersion fingerprints a frames folder for the answer cache: the
+// name, size and modification time of every entry.
+func folderVersion(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s|%d|%d\n", e.Name(), info.Size(), info.ModTime().UnixNano())
+	}
+	return fmt.Sprintf("dir:%x", h.Sum(nil)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/png"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -111,6 +112,43 @@ func TestDetectCacheResumes(t *testing.T) {
 	}
 }
 
+// TestDetectCacheSeesFramesRewritten: frames extracted again into the same
+// folder leave the folder's own size and time alone; the cache must not
+// answer for the old pictures.
+func TestDetectCacheSeesFramesRewritten(t *testing.T) {
+	url, model, _ := endpoint(t)
+	spec := clip
+	spec.Seconds, spec.Width, spec.Height = 2, 160, 120
+	dir := streamtest.GenerateFrames(t, spec)
+	cfg := offline.Config{Path: dir, Texts: []string{"red object"}, URL: url, Model: model, CacheDir: t.TempDir(), Timeout: time.Minute, LongSide: 160}
+	if _, err := offline.Run(context.Background(), cfg, offline.Deps{}); err != nil {
+		t.Fatal(err)
+	}
+	plain := spec
+	plain.Anomaly = nil
+	other := streamtest.GenerateFrames(t, plain)
+	entries, err := os.ReadDir(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(other, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := offline.Run(context.Background(), cfg, offline.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.LVLMCalls == 0 || again.CacheHits != 0 {
+		t.Fatalf("rewritten frames: %d calls, %d cache hits; want every question asked again", again.LVLMCalls, again.CacheHits)
+	}
+}
+
 func TestDetectErrors(t *testing.T) {
 	srv := ollamatest.New(ollamatest.Options{Models: map[string][]string{"text-only": {"completion"}}})
 	defer srv.Close()
@@ -122,6 +160,10 @@ func TestDetectErrors(t *testing.T) {
 		{"no texts", offline.Config{Path: ".", URL: srv.URL(), Model: "x"}, "--text"},
 		// Negative values were once replaced by the defaults silently.
 		{"negative segment", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "x", SegmentFrames: -3}, "--segment must not be negative"},
+		// Caught before the model check and the decoding, not at the
+		// first segment.
+		{"segment below four", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "nothere", SegmentFrames: 3}, "--segment 3: want 4-1024"},
+		{"segment too long", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "nothere", SegmentFrames: 5000}, "--segment 5000: want 4-1024"},
 		{"negative sample rate", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "x", SampleFPS: -2}, "--sample-fps must not be negative"},
 		{"missing file", offline.Config{Path: "/nonexistent.mp4", Texts: []string{"x"}, URL: srv.URL(), Model: "x"}, "/nonexistent.mp4"},
 		{"not vision", offline.Config{Path: ".", Texts: []string{"x"}, URL: srv.URL(), Model: "text-only"}, "text-only"},
