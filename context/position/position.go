@@ -124,6 +124,9 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.YCbCr) (*Re
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					v = 0 // a scorer's bad value must not poison the whole map
 				}
+				// The map is float32: a finite score beyond its range would
+				// become ±Inf there and Inf−Inf a NaN map.
+				v = max(-maxScore, min(v, maxScore))
 				g.Values[row*g.Cols+col] = v
 			}
 		}
@@ -137,6 +140,10 @@ func (b *Builder) Build(seg relevance.Segment, key int, frame *image.YCbCr) (*Re
 	}
 	return r, nil
 }
+
+// maxScore bounds window scores so that sums and differences of up to a
+// few of them stay finite in float32.
+const maxScore = math.MaxFloat32 / 16
 
 // applyMap multiplies the colour channels of img (out×out, tightly packed
 // as NewRGBA makes it) by the map, leaving alpha as it is. The map value is

@@ -242,3 +242,35 @@ func TestNonFiniteScores(t *testing.T) {
 		t.Errorf("corners %v %v, want 0 and 1", res.Attention[0], res.Attention[15])
 	}
 }
+
+// TestHugeFiniteScore: a finite window score beyond float32's range (a
+// badly scaled scorer) must not turn the float32 map into NaN and the PC
+// image black: the window it names stays the brightest.
+func TestHugeFiniteScore(t *testing.T) {
+	seg := contexttest.FuncSegment{RegionFunc: func(_, _ int, r image.Rectangle) float64 {
+		if r.Min == (image.Point{}) {
+			return 1e300
+		}
+		return 1
+	}}
+	scales, err := grid.Scales([]int{48, 80, 120}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := position.NewBuilder(position.Config{WorkSize: 240, Scales: scales, OutSize: 224})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Build(seg, 0, uniform(64, 48, 200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range res.Attention {
+		if math.IsNaN(float64(a)) || a < 0 || a > 1 {
+			t.Fatalf("attention[%d] = %v, want within [0,1]", i, a)
+		}
+	}
+	if tl, br := res.Attention[0], res.Attention[len(res.Attention)-1]; tl != 1 || br != 0 {
+		t.Fatalf("attention top-left %v, bottom-right %v; want 1 and 0", tl, br)
+	}
+}
