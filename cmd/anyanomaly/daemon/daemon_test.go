@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -420,5 +421,29 @@ func TestStartFailure(t *testing.T) {
 	}
 	if n := notes.Count("READY=1"); n > 1 {
 		t.Errorf("READY=1 sent %d times", n)
+	}
+}
+
+// TestStatusIsBounded: a component stuck in its stats (a publisher behind
+// a stalled disk) makes /api/v1/status answer 503 after its timeout, and
+// once a few requests are stuck, later ones are refused at once instead of
+// piling up.
+func TestStatusIsBounded(t *testing.T) {
+	daemon.SetStatusTimeout(t, 200*time.Millisecond)
+	f := newFakes()
+	d := start(t, writeConfig(t, configA), f)
+	daemontest.Eventually(t, 5*time.Second, "status served", func() bool { code, _ := d.Get(t, "/api/v1/status"); return code == 200 })
+	gate := make(chan struct{})
+	f.pub.mu.Lock()
+	f.pub.statsGate = gate
+	f.pub.mu.Unlock()
+	defer close(gate)
+	for i := range 4 {
+		if code, body := d.Get(t, "/api/v1/status"); code != http.StatusServiceUnavailable || !strings.Contains(body, "timed out") {
+			t.Fatalf("request %d with the publisher stuck: %d %q, want 503 timed out", i, code, body)
+		}
+	}
+	if code, body := d.Get(t, "/api/v1/status"); code != http.StatusServiceUnavailable || !strings.Contains(body, "too many requests in flight") {
+		t.Fatalf("fifth request: %d %q, want 503 too many in flight", code, body)
 	}
 }

@@ -174,6 +174,10 @@ func (f *fakeDetector) DetectorStats() daemon.DetectorStats {
 
 type fakePublisher struct {
 	fakeRun
+	// statsGate, when set, holds PublisherStats until it is closed: a
+	// publisher stuck behind a stalled disk.
+	statsGate chan struct{}
+	mu        sync.Mutex
 }
 
 func (f *fakePublisher) Run(ctx context.Context) error { return f.run(ctx) }
@@ -188,6 +192,12 @@ func (f *fakePublisher) Reconfigure(_ context.Context, _ *configs.Config, diff *
 func (f *fakePublisher) Ready(context.Context) error { return nil }
 
 func (f *fakePublisher) PublisherStats() daemon.PublisherStats {
+	f.mu.Lock()
+	gate := f.statsGate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	return daemon.PublisherStats{Connected: true, Events: map[string]uint64{"started": 1, "ended": 1}, Published: 2}
 }
 
