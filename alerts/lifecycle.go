@@ -23,6 +23,9 @@ type transition struct {
 	score     float64
 	peak      float64
 	seg       *detector.SegmentScore
+	// at is the end of the latest segment: what the message describes.
+	// seg may be older (started carries the pending run's best segment).
+	at        time.Time
 	startedAt time.Time
 	endedAt   time.Time
 	first     uint64
@@ -56,11 +59,12 @@ type lifecycle struct {
 	rule  Rule
 	newID func(time.Time) string
 
-	ring  []float64 // last k raw scores, oldest overwritten
-	n     int       // scores in ring (≤ k)
-	pos   int
-	sum   float64
-	lastT time.Time // end of the latest accepted segment
+	ring    []float64 // last k raw scores, oldest overwritten
+	n       int       // scores in ring (≤ k)
+	pos     int
+	sum     float64
+	lastT   time.Time // end of the latest accepted segment
+	lastSeq uint64    // its sequence number
 
 	phase         phase
 	since         time.Time // pending: first high segment's start; open: started_at
@@ -132,10 +136,17 @@ func (l *lifecycle) open() bool { return l.phase == phaseOpen }
 // observe feeds one segment. It returns ok=false for a segment older than
 // the latest one (out of order), which is ignored.
 func (l *lifecycle) observe(s *detector.SegmentScore) (tr transition, emit, ok bool) {
+	stepped := false
 	if s.End.Before(l.lastT) {
-		return tr, false, false
+		if s.Seq <= l.lastSeq {
+			return tr, false, false // a late segment: out of order
+		}
+		// A later segment with an earlier time: the clock was stepped back
+		// (NTP, a camera's first RTCP report after receive times). What was
+		// measured on the old clock cannot be compared with the new one.
+		stepped = true
 	}
-	l.lastT = s.End
+	l.lastT, l.lastSeq = s.End, s.Seq
 	raw := s.Score
 	if s.Gated || raw != raw { // NaN counts as nothing seen
 		raw = 0
@@ -146,6 +157,19 @@ func (l *lifecycle) observe(s *detector.SegmentScore) (tr transition, emit, ok b
 	l.smoothed = sm
 	l.latest = s
 	th := l.rule.Threshold
+	if stepped {
+		l.cooldownUntil = time.Time{}
+		switch l.phase {
+		case phaseOpen:
+			// Not a close: the old clock's cooldown must not hold back
+			// an event on the new one.
+			tr = l.end("clock changed", s.End)
+			l.cooldownUntil = time.Time{}
+			return tr, true, true
+		case phasePending:
+			l.phase, l.peakSeg = phaseIdle, nil
+		}
+	}
 
 	switch l.phase {
 	case phaseIdle:
@@ -220,7 +244,9 @@ func (l *lifecycle) end(reason string, at time.Time) transition {
 func (l *lifecycle) forceEnd(reason string, now time.Time) (transition, bool) {
 	switch l.phase {
 	case phaseOpen:
-		return l.end(reason, now), true
+		// The cooldown is compared with segment times: it runs on their
+		// clock (a camera's RTCP clock may be far from the daemon's).
+		return l.end(reason, l.lastT), true
 	case phasePending:
 		l.phase, l.peakSeg = phaseIdle, nil
 	}
@@ -231,6 +257,9 @@ func (l *lifecycle) make(kind string, seg *detector.SegmentScore) transition {
 	tr := transition{
 		kind: kind, score: l.smoothed, peak: l.peak, seg: seg,
 		startedAt: l.since, first: l.first, last: l.last, seq: l.seq, id: l.id,
+	}
+	if l.latest != nil {
+		tr.at = l.latest.End
 	}
 	l.seq++
 	return tr

@@ -217,8 +217,11 @@ func (p *Publisher) Submit(s detector.SegmentScore) {
 		p.rl.log1s(slog.LevelWarn, "unknown", "alerts: score for an unknown camera or rule ignored", "camera", s.CameraID, "rule", s.RuleID)
 		return
 	}
-	rs.lastWall = p.now()
 	tr, emit, ok := rs.lc.observe(&s)
+	if ok {
+		// Only accepted scores keep an open event alive.
+		rs.lastWall = p.now()
+	}
 	if !ok {
 		p.st.outOfOrder.Add(1)
 		p.rl.log1s(slog.LevelWarn, "order", "alerts: out-of-order segment ignored", "camera", s.CameraID, "rule", s.RuleID, "segment", s.Seq)
@@ -279,6 +282,9 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 		ev.Reasons, ev.Model = seg.Reasons, seg.Model
 		ev.Reason = topReason(ev.Contexts, seg.Reasons)
 		ev.Time = seg.End.UTC()
+		if !tr.at.IsZero() {
+			ev.Time = tr.at.UTC()
+		}
 	} else {
 		ev.Time = now.UTC()
 	}

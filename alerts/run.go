@@ -228,7 +228,8 @@ func (p *Publisher) endStale() {
 	defer p.mu.Unlock()
 	for camID, cam := range p.cameras {
 		for rid, rs := range cam.rules {
-			if rs.lc.open() && now.Sub(rs.lastWall) >= p.cfg.StaleAfter {
+			if rs.lc.phase != phaseIdle && now.Sub(rs.lastWall) >= p.cfg.StaleAfter {
+				// A pending run is dropped too: a gap is not a high score.
 				p.forceEndLocked(camID, cam, rid, rs, "no scores")
 			}
 		}

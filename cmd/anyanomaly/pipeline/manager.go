@@ -83,6 +83,13 @@ type cameraEntry struct {
 	cur     *cameraRun   // nil once removed
 	retired []*cameraRun // stopping, counted until they return
 	base    counters     // finished runs' counters
+
+	// Segment numbers go on across the camera's runs (a restart for a new
+	// URL or segment length): the alerts take a later number with an
+	// earlier time for a clock step, and an event's segment span must not
+	// run backwards. seqMu orders a run's numbering against its retirement.
+	seqMu   sync.Mutex
+	nextSeq uint64 // the lowest number the next segment may have
 }
 
 // cameraRun is one stream.Camera's life, from start to stop.
@@ -94,6 +101,10 @@ type cameraRun struct {
 	// left is set once the camera has left its first connecting state
 	// (streaming, or a failure it backs off from).
 	left atomic.Bool
+	// seqBase is added to the camera's own segment numbers; retired is
+	// set when a newer run takes over (both under entry.seqMu).
+	seqBase uint64
+	retired bool
 }
 
 func newManager(deps managerDeps) *Manager {
@@ -163,15 +174,30 @@ func (m *Manager) feed(r *cameraRun) {
 	// recycling camera gets its images back.
 	for seg := range r.cam.Segments() {
 		rs := r.entry.rules.Load()
-		if rs == nil {
+		if rs == nil || !r.number(seg) {
 			seg.Release()
-			continue // the camera was removed; its run is stopping
+			continue // the camera was removed or restarted; this run is stopping
 		}
 		rules := rs.at(seg.Start())
 		if len(rules) == 0 || !m.deps.Detector.Submit(seg, rules) {
 			seg.Release()
 		}
 	}
+}
+
+// number gives seg its number in the camera's sequence, or reports false
+// when a newer run has taken over: a stopping run's last segment would
+// take numbers the new run uses.
+func (r *cameraRun) number(seg *segment.Segment) bool {
+	e := r.entry
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if r.retired {
+		return false
+	}
+	seg.Seq += r.seqBase
+	e.nextSeq = max(e.nextSeq, seg.Seq+1)
+	return true
 }
 
 // finish folds a stopped run's counters into its camera's and forgets it.
@@ -310,7 +336,9 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 	setErr := m.deps.Alerts.SetCamera(c.ID, c.Name, alertRules(c))
 	if restart {
 		m.retireLocked(e)
-		r := &cameraRun{entry: e}
+		e.seqMu.Lock()
+		r := &cameraRun{entry: e, seqBase: e.nextSeq}
+		e.seqMu.Unlock()
 		scfg := cameraConfig(c)
 		r.cam = m.deps.NewCamera(scfg, stream.Deps{
 			Logger:  m.log,
@@ -340,6 +368,9 @@ func (m *Manager) retireLocked(e *cameraEntry) {
 		return
 	}
 	e.cur = nil
+	e.seqMu.Lock()
+	r.retired = true
+	e.seqMu.Unlock()
 	if r.cancel == nil {
 		// Never started: drop it from the pending list's effect.
 		r.stop = true

@@ -1,0 +1,203 @@
+package alerts
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/alerts/alertstest"
+	"github.com/anyanomaly/anyanomaly/detector"
+)
+
+// fakeClock is a settable daemon clock that counts its readings, so a test
+// can wait until the stale check has looked at it after a jump.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	reads atomic.Int64
+}
+
+func (c *fakeClock) now() time.Time {
+	c.reads.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// waitReads waits until the clock was read n more times (the stale check
+// reads it on every tick).
+func (c *fakeClock) waitReads(t *testing.T, n int64) {
+	t.Helper()
+	from := c.reads.Load()
+	alertstest.Eventually(t, 10*time.Second, "stale-check ticks", func() bool { return c.reads.Load() >= from+n })
+}
+
+// startPubClock starts a publisher for cam1 with rules and the given clock
+// (nil: the real one).
+func startPubClock(t *testing.T, cfg Config, now func() time.Time, rules ...Rule) *Publisher {
+	t.Helper()
+	p, err := New(cfg, Deps{Log: quietLog(), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetCamera("cam1", "Camera cam1", rules); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- p.Run(ctx) }()
+	t.Cleanup(func() { _ = h.stop() })
+	return p
+}
+
+// segAt is segment seq of cam1/fall, one second long from start.
+func segAt(seq int, start time.Time, score float64) detector.SegmentScore {
+	s := seg(0, score)
+	s.Seq, s.Start, s.End = uint64(seq), start, start.Add(time.Second)
+	return s
+}
+
+// TestLifecycleClockStepBack: a later segment with an earlier time is a
+// clock step (a camera's first RTCP report replacing receive times, NTP).
+// It once counted as out of order, and so did every segment for as long
+// as the step: the open event never ended and nothing new opened.
+func TestLifecycleClockStepBack(t *testing.T) {
+	t.Run("open event ends and a new one can open", func(t *testing.T) {
+		var g idGen
+		l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1, Cooldown: time.Hour}, g.next)
+		s := segAt(0, t0, 0.9)
+		if tr, emit, _ := l.observe(&s); !emit || tr.kind != KindStarted {
+			t.Fatal("no start")
+		}
+		back := t0.Add(-time.Hour)
+		s = segAt(1, back, 0.9)
+		tr, emit, ok := l.observe(&s)
+		if !ok || !emit || tr.kind != KindEnded || tr.endReason != "clock changed" {
+			t.Fatalf("stepped segment: ok %v emit %v %+v, want ended \"clock changed\"", ok, emit, tr)
+		}
+		s = segAt(2, back.Add(time.Second), 0.9)
+		if tr, emit, ok := l.observe(&s); !ok || !emit || tr.kind != KindStarted {
+			t.Fatalf("after the step: ok %v emit %v %v, want a new event (the old clock's cooldown does not apply)", ok, emit, tr.kind)
+		}
+	})
+	t.Run("pending run is dropped", func(t *testing.T) {
+		var g idGen
+		l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1, MinDuration: 3 * time.Second}, g.next)
+		for i := range 2 {
+			s := seg(i, 0.9)
+			if _, emit, _ := l.observe(&s); emit {
+				t.Fatal("opened before MinDuration")
+			}
+		}
+		back := t0.Add(-time.Hour)
+		for i := range 3 {
+			s := segAt(2+i, back.Add(time.Duration(i)*time.Second), 0.9)
+			tr, emit, ok := l.observe(&s)
+			if !ok {
+				t.Fatalf("segment %d after the step rejected", i)
+			}
+			if opens := i == 2; emit != opens || (emit && !tr.startedAt.Equal(back)) {
+				t.Fatalf("segment %d after the step: emit %v started_at %v; want the event to open at the third, from %v",
+					i, emit, tr.startedAt, back)
+			}
+		}
+	})
+	t.Run("late segment is still out of order", func(t *testing.T) {
+		var g idGen
+		l := newLifecycle(Rule{ID: "r", Threshold: 0.5}, g.next)
+		s5, s4 := seg(5, 0.9), seg(4, 0.1)
+		l.observe(&s5)
+		if _, _, ok := l.observe(&s4); ok {
+			t.Fatal("a late segment (lower number, earlier time) was taken for a clock step")
+		}
+	})
+}
+
+// TestForcedEndCooldownOnSegmentClock: after a forced end the cooldown
+// runs on the segments' clock. It once ran on the daemon's, so a camera
+// whose clock is an hour behind stayed blocked for an hour more.
+func TestForcedEndCooldownOnSegmentClock(t *testing.T) {
+	var g idGen
+	l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1, Cooldown: time.Minute}, g.next)
+	s := segAt(0, t0, 0.9)
+	l.observe(&s)
+	if _, ok := l.forceEnd("no scores", t0.Add(time.Hour+time.Minute)); !ok {
+		t.Fatal("nothing to end")
+	}
+	s = segAt(300, t0.Add(5*time.Minute), 0.9)
+	if tr, emit, _ := l.observe(&s); !emit || tr.kind != KindStarted {
+		t.Fatal("5 min on the camera's clock after a forced end, a 1 min cooldown still blocks")
+	}
+}
+
+// TestPendingRunDroppedWhenScoresStop: a pending run does not survive a
+// gap without scores (an outage, the rule's inactive hours): the gap
+// would count towards MinDuration and the event would start before it.
+func TestPendingRunDroppedWhenScoresStop(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	cfg.StaleAfter = 40 * time.Millisecond
+	clk := &fakeClock{t: t0}
+	rule := fastRule
+	rule.MinDuration = 10 * time.Second
+	p := startPubClock(t, cfg, clk.now, rule)
+	p.Submit(segAt(0, t0, 0.9))
+	p.Submit(segAt(1, t0.Add(time.Second), 0.9))
+	clk.advance(time.Hour)
+	clk.waitReads(t, 5)
+	back := t0.Add(time.Hour)
+	p.Submit(segAt(3600, back, 0.9))
+	if st := p.Stats(); st.EventsStarted != 0 {
+		t.Fatalf("one high segment after an hour without scores opened an event (MinDuration %s)", rule.MinDuration)
+	}
+	for i := 1; i <= 9; i++ {
+		p.Submit(segAt(3600+i, back.Add(time.Duration(i)*time.Second), 0.9))
+	}
+	if st := p.Stats(); st.EventsStarted != 1 {
+		t.Fatalf("10 s of high segments after the gap: %+v", st)
+	}
+	if rs := p.RuleStates(); !rs[0].StartedAt.Equal(back) {
+		t.Fatalf("started_at %v, want %v (after the gap)", rs[0].StartedAt, back)
+	}
+}
+
+// TestOutOfOrderScoresDoNotKeepAnEventAlive: only accepted scores count
+// as the camera still scoring.
+func TestOutOfOrderScoresDoNotKeepAnEventAlive(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	cfg.StaleAfter = 40 * time.Millisecond
+	clk := &fakeClock{t: t0}
+	p := startPubClock(t, cfg, clk.now, fastRule)
+	p.Submit(segAt(10, t0.Add(10*time.Second), 0.9))
+	clk.advance(time.Minute)
+	p.Submit(segAt(5, t0.Add(5*time.Second), 0.9)) // late: ignored
+	alertstest.Eventually(t, 10*time.Second, "no scores", func() bool { return p.Stats().EventsEnded == 1 })
+}
+
+// TestStartedTimeIsTheLatestSegment: with MinDuration, started carries the
+// images of the run's best segment, but its time is the end of the
+// segment that opened the event (docs/alerts.md).
+func TestStartedTimeIsTheLatestSegment(t *testing.T) {
+	var g idGen
+	l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1, MinDuration: 3 * time.Second}, g.next)
+	var tr transition
+	for i, sc := range []float64{0.6, 0.8, 0.7} {
+		s := seg(i, sc)
+		var emit bool
+		if tr, emit, _ = l.observe(&s); emit {
+			break
+		}
+	}
+	if tr.kind != KindStarted || tr.seg.Seq != 1 || !tr.at.Equal(t0.Add(3*time.Second)) {
+		t.Fatalf("started: kind %q, images of segment %d, at %v; want images of 1 at %v", tr.kind, tr.seg.Seq, tr.at, t0.Add(3*time.Second))
+	}
+}
