@@ -580,6 +580,10 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 		p.fail(pj.job, pj.rules, "build", pj.err)
 		return
 	}
+	if ctx.Err() != nil {
+		p.abandon()
+		return
+	}
 	asked := make([]int, 0, len(pj.rules))
 	for i, r := range pj.rules {
 		r = r.withDefaults()

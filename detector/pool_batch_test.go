@@ -1,6 +1,7 @@
 package detector_test
 
 import (
+	"fmt"
 	"image"
 	"strings"
 	"testing"
@@ -127,5 +128,36 @@ func TestPoolBatchLeavesGatedRulesOut(t *testing.T) {
 		if wantGated := s.RuleID == "van"; s.Gated != wantGated {
 			t.Errorf("still segment, rule %s: gated %v, want %v", s.RuleID, s.Gated, wantGated)
 		}
+	}
+}
+
+// TestPoolBatchFitsTheTokenCap: a camera with many rules is not asked
+// about all their texts in one answer that the token cap would cut off
+// (the texts at its end then scored 0, silently): the batch is split.
+func TestPoolBatchFitsTheTokenCap(t *testing.T) {
+	noLeak(t)
+	srv := ollamatest.New(ollamatest.Options{Perceive: perceiveNamed})
+	defer srv.Close()
+	var got collector
+	p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel, Structured: true}}},
+		detector.PoolDeps{OnScore: got.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPool(t, p)
+	var rules []detector.Rule
+	for i := range 24 {
+		rules = append(rules, detector.Rule{ID: fmt.Sprintf("r%d", i), Texts: []string{fmt.Sprintf("red object number %d", i)}, Batch: true})
+	}
+	p.Submit(makeSegment("cam", 0, true, time.Now()), rules)
+	waitFor(t, "every rule's score", func() bool { return got.len()+int(p.Stats().Failed) == len(rules) })
+	for _, s := range got.all() {
+		if s.Score < 0.5 {
+			t.Errorf("rule %s scored %.2f, want ≥ 0.5 (its text cut off the batch's answer?)", s.RuleID, s.Score)
+		}
+	}
+	// 128 tokens hold 8 texts: three questions per context.
+	if n, st := srv.Requests("/api/chat"), p.Stats(); n != 9 || st.ParseFailures != 0 {
+		t.Errorf("%d chat calls and %d parse failures, want 9 and 0", n, st.ParseFailures)
 	}
 }

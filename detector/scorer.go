@@ -22,6 +22,8 @@ type Asker interface {
 	RateBatch(ctx context.Context, image []byte, prompt string, texts []string) ([]vqa.Answer, time.Duration, error)
 	Model() string
 	Structured() bool
+	// BatchLimit is the most texts one batched question may hold.
+	BatchLimit() int
 }
 
 // ScorerConfig configures segment scoring.
@@ -321,20 +323,39 @@ func (s *Scorer) questions(ask Asker, seg *segment.Segment, p *prepared, source 
 	// Batching needs one image per context for all texts, which only a
 	// text-agnostic relevance (motion) gives.
 	batch := rule.Batch && len(p.texts) > 1 && s.builder.TextAgnostic()
+	// A batch larger than the answer's token cap is split into even
+	// chunks; a chunk of one text is an ordinary question (with a reason).
+	chunks := [][]int{}
+	if batch {
+		limit := max(1, ask.BatchLimit())
+		n := (len(p.texts) + limit - 1) / limit
+		for c := range n {
+			lo, hi := c*len(p.texts)/n, (c+1)*len(p.texts)/n
+			idx := make([]int, 0, hi-lo)
+			for i := lo; i < hi; i++ {
+				idx = append(idx, i)
+			}
+			chunks = append(chunks, idx)
+		}
+	} else {
+		for i := range p.texts {
+			chunks = append(chunks, []int{i})
+		}
+	}
 	var qs []question
 	for ci := range contexts {
 		pr := rule.Prompt
 		pr.Temporal = ci == 2
-		if batch {
-			idx := make([]int, len(p.texts))
-			for i := range idx {
-				idx[i] = i
+		for _, idx := range chunks {
+			texts := make([]string, len(idx))
+			for k, i := range idx {
+				texts[k] = p.texts[i]
 			}
-			qs = append(qs, question{ctx: ci, texts: p.texts, textIdx: idx, prompt: pr.Batch(p.texts), format: vqa.BatchSchema(p.texts)})
-			continue
-		}
-		for ti, t := range p.texts {
-			qs = append(qs, question{ctx: ci, texts: []string{t}, textIdx: []int{ti}, prompt: pr.Text(t), format: format})
+			if len(texts) > 1 {
+				qs = append(qs, question{ctx: ci, texts: texts, textIdx: idx, prompt: pr.Batch(texts), format: vqa.BatchSchema(texts)})
+			} else {
+				qs = append(qs, question{ctx: ci, texts: texts, textIdx: idx, prompt: pr.Text(texts[0]), format: format})
+			}
 		}
 	}
 	for i := range qs {

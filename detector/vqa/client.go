@@ -144,6 +144,16 @@ func (c *Client) Model() string { return c.cfg.Model }
 // Structured reports whether structured output is requested.
 func (c *Client) Structured() bool { return c.cfg.Structured }
 
+// tokensPerBatchText is what one item of a batched answer costs the
+// model: a quoted text of a few words, its score and the punctuation
+// (measured 10–12 tokens for typical texts; rounded up).
+const tokensPerBatchText = 16
+
+// BatchLimit is how many texts one batched question may hold: the answer
+// must fit NumPredict, or the texts at its end come back cut off, as parse
+// failures scoring 0.
+func (c *Client) BatchLimit() int { return max(1, c.cfg.NumPredict/tokensPerBatchText) }
+
 // Close releases idle connections.
 func (c *Client) Close() {
 	if t, ok := c.transport.(interface{ CloseIdleConnections() }); ok {

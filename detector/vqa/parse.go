@@ -127,7 +127,7 @@ func ParseBatch(reply string, texts []string) []Answer {
 				continue
 			}
 		}
-		idx := indexFold(reply, t)
+		idx := ownIndex(reply, t, texts)
 		if idx >= 0 {
 			rest := reply[idx+len(t):]
 			// A number after the next text's name belongs to that text.
@@ -203,6 +203,36 @@ func indexFold(s, sub string) int {
 		if strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}
+	}
+	return -1
+}
+
+// ownIndex is the first occurrence of t in reply that is not part of an
+// occurrence of a longer text of the batch ("fire" inside "fire truck"),
+// or -1.
+func ownIndex(reply, t string, texts []string) int {
+	for from := 0; from <= len(reply); {
+		i := indexFold(reply[from:], t)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		inside := false
+		for _, o := range texts {
+			if len(o) <= len(t) || indexFold(o, t) < 0 {
+				continue
+			}
+			// Does an occurrence of o cover [i, i+len(t))?
+			for start := max(0, i+len(t)-len(o)); start <= i && !inside; start++ {
+				if start+len(o) <= len(reply) && strings.EqualFold(reply[start:start+len(o)], o) {
+					inside = true
+				}
+			}
+		}
+		if !inside {
+			return i
+		}
+		from = i + 1
 	}
 	return -1
 }

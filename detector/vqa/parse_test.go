@@ -74,6 +74,29 @@ func TestParseBatch(t *testing.T) {
 	}
 }
 
+// TestParseBatchTextInsideAnother: with batching across a camera's rules,
+// "fire" (one rule) must not take the number written for "fire truck"
+// (another rule) when the model ignores the schema.
+func TestParseBatchTextInsideAnother(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		texts []string
+	}{{"shorter asked last", []string{"fire truck", "fire"}}, {"shorter asked first", []string{"fire", "fire truck"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ParseBatch("Fire truck: 0.9\nfire: 0.0", tc.texts)
+			for i, text := range tc.texts {
+				want := 0.0
+				if text == "fire truck" {
+					want = 0.9
+				}
+				if got[i].Score != want || got[i].ParseFailed {
+					t.Errorf("%q: %+v, want %v", text, got[i], want)
+				}
+			}
+		})
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"0.8 - yes", "{\"score\":0.2,\"reason\":\"r\"}", "no", "", "-1e9", "{\"score\":\"x\"}", "```json\n{}\n```"} {
 		f.Add(s)
