@@ -139,6 +139,11 @@ func (v *validator) lvlm() {
 		if ep.Timeout <= 0 {
 			v.add(p+".timeout", "must be positive, got %s", ep.Timeout)
 		}
+		// Ollama reads 0 as "unload after every answer": each question
+		// would load the model again, seconds a call.
+		if ep.KeepAlive == 0 {
+			v.add(p+".keep_alive", "must not be 0 (Ollama would unload the model after every call); a duration such as 10m, or negative to keep it loaded")
+		}
 	}
 	v.enum("lvlm.prompt_variant", l.PromptVariant, PromptVariants)
 	if l.QueueSize < 1 || l.QueueSize > 100000 {

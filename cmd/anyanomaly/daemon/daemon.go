@@ -340,16 +340,17 @@ func (d *Daemon) startStages(g *errgroup.Group, c *Components, fatal chan<- erro
 		g.Go(func() error {
 			err := s.run(s.ctx)
 			s.err = err
-			close(s.done)
 			if s.ctx.Err() == nil {
 				if err == nil {
 					err = errors.New("returned before shutdown")
 				}
 				select {
 				case fatal <- fmt.Errorf("%s: %w", s.name, err):
+					s.err = nil // Run returns it as the cause, not again as a stop error
 				default:
 				}
 			}
+			close(s.done)
 			return nil
 		})
 	}

@@ -447,3 +447,48 @@ func TestStatusIsBounded(t *testing.T) {
 		t.Fatalf("fifth request: %d %q, want 503 too many in flight", code, body)
 	}
 }
+
+// TestRestartPendingClearsDespiteLiveGlobalChange: docs/config.md says a
+// restart-pending lvlm/nats note stays "until the file has the global
+// settings the daemon started with again". A setting applied live
+// (global.log.level) that differs from the start must not keep the note.
+func TestRestartPendingClearsDespiteLiveGlobalChange(t *testing.T) {
+	path := writeConfig(t, configA)
+	f := newFakes()
+	d := start(t, path, f)
+
+	withNATS := configA + "nats: {urls: [\"nats://127.0.0.1:4222\"]}\n"
+	daemontest.WriteConfig(t, path, withNATS)
+	daemontest.Eventually(t, 5*time.Second, "NATS change pending", func() bool {
+		_, body := d.Get(t, "/api/v1/status")
+		return strings.Contains(body, "nats settings: takes effect after a restart")
+	})
+	// Back to the start's NATS settings, with only the live log level changed.
+	live := strings.Replace(configA, "shutdown_timeout: 2s", "shutdown_timeout: 2s\n  log: {level: debug}", 1)
+	daemontest.WriteConfig(t, path, live)
+	daemontest.Eventually(t, 5*time.Second, "reload applied", func() bool { return d.Config().Global.Log.Level == "debug" })
+	if _, body := d.Get(t, "/api/v1/status"); strings.Contains(body, "takes effect after a restart") {
+		t.Errorf("NATS settings are back to the start's, yet restart_pending still lists them:\n%s", body)
+	}
+}
+
+// TestComponentFailureReportedOnce: the error Run returns (which the CLI
+// prints) names a failed component's error once, not a second time as a
+// "stop" error of the same stage.
+func TestComponentFailureReportedOnce(t *testing.T) {
+	f := newFakes()
+	d := start(t, writeConfig(t, configA), f)
+	f.pub.failWith <- errors.New("connect to NATS: authorization failed")
+	select {
+	case <-d.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("daemon kept running after a component failed")
+	}
+	err := d.Err()
+	if err == nil {
+		t.Fatal("Run returned nil")
+	}
+	if n := strings.Count(err.Error(), "authorization failed"); n != 1 {
+		t.Errorf("Run's error names the failure %d times, want once:\n%v", n, err)
+	}
+}

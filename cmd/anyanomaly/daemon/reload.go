@@ -113,7 +113,7 @@ func (d *Daemon) finishReload(st *ReloadStatus, cfg *configs.Config, pending map
 		// still runs the global settings it started with: once the file
 		// has those again, nothing waits for a restart (although the
 		// components report going back as one more change).
-		if d.first != nil && len(configs.Diff(d.first, cfg).Global) == 0 {
+		if d.first != nil && !restartBound(configs.Diff(d.first, cfg).Global) {
 			clear(d.pending)
 		} else {
 			if d.pending == nil {
@@ -124,6 +124,25 @@ func (d *Daemon) finishReload(st *ReloadStatus, cfg *configs.Config, pending map
 	}
 	d.mu.Unlock()
 	d.metrics.reloaded(st.Success, st.At)
+}
+
+// liveGlobal are the global settings applied in place at reload (the
+// components' Reconfigure decides; these must agree with it): a difference
+// from the start in these alone leaves nothing waiting for a restart.
+var liveGlobal = map[string]bool{
+	"global.log.level": true, "global.timezone": true, "global.shutdown_timeout": true,
+	"lvlm.prompt_variant": true, "lvlm.batching": true,
+}
+
+// restartBound reports whether any of the changed global paths is one the
+// process only reads at start.
+func restartBound(paths []string) bool {
+	for _, p := range paths {
+		if !liveGlobal[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // problemLines lists the problems of a failed load, one per entry.

@@ -37,7 +37,8 @@ func (d *Detector) Reconfigure(_ context.Context, _ *configs.Config, diff *confi
 	return nil
 }
 
-// Ready checks every endpoint: reachable, model present, vision capable.
+// Ready reports whether at least one endpoint is reachable, has the
+// model, and the model reads images.
 func (d *Detector) Ready(ctx context.Context) error { return d.pool.Ready(ctx) }
 
 // DetectorStats maps the pool's counters to the daemon's. The pool counts

@@ -105,6 +105,10 @@ type cameraRun struct {
 	// set when a newer run takes over (both under entry.seqMu).
 	seqBase uint64
 	retired bool
+	// status is the run's last state and reason published (under
+	// Manager.mu): a camera retrying with the same failure is not news on
+	// every try; a new run (a restart) reports afresh.
+	status [2]string
 }
 
 func newManager(deps managerDeps) *Manager {
@@ -254,9 +258,15 @@ func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
 	}
 	// The camera masks credentials in its errors; masking again costs
 	// nothing and keeps a password out of the event stream for sure.
-	if err := m.deps.Alerts.CameraStatus(st.ID, state, redact.URLsInText(st.LastError)); err != nil {
-		m.log.Warn("camera status not published", "camera", st.ID, "err", err)
+	status := [2]string{state, redact.URLsInText(st.LastError)}
+	if status == r.status {
+		return
 	}
+	if err := m.deps.Alerts.CameraStatus(st.ID, status[0], status[1]); err != nil {
+		m.log.Warn("camera status not published", "camera", st.ID, "err", err)
+		return
+	}
+	r.status = status
 }
 
 // Reconcile brings the cameras to cfg as diff says; it starts and stops

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/anyanomaly/anyanomaly/configs"
 	"github.com/anyanomaly/anyanomaly/stream"
@@ -104,5 +105,93 @@ cameras:
 	defer al.mu.Unlock()
 	if !slices.Equal(al.log, []string{"online", "offline"}) {
 		t.Fatalf("statuses of the removed camera: %v, want [online offline]", al.log)
+	}
+}
+
+// scriptIngest reports a script of states, then waits until cancelled.
+type scriptIngest struct {
+	statusIngest
+	script []stream.CameraStats
+}
+
+func (c *scriptIngest) Run(ctx context.Context) error {
+	for _, st := range c.script {
+		c.on(st)
+	}
+	<-ctx.Done()
+	close(c.out)
+	return nil
+}
+
+// logAlerts records "state: reason" per status published.
+type logAlerts struct {
+	nopAlerts
+	mu  sync.Mutex
+	log []string
+}
+
+func (a *logAlerts) CameraStatus(_, state, reason string) error {
+	a.mu.Lock()
+	a.log = append(a.log, state+": "+reason)
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *logAlerts) published() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.log)
+}
+
+// TestCameraStatusOnlyOnChange: a camera that keeps failing the same way
+// (every retry passes through backoff again) publishes its status once,
+// not on every retry: a dead camera once sent thousands of identical
+// statuses a day into the stream.
+func TestCameraStatusOnlyOnChange(t *testing.T) {
+	al := &logAlerts{}
+	refused := stream.CameraStats{ID: "c1", State: stream.StateBackoff, LastError: "connection refused"}
+	script := []stream.CameraStats{
+		{ID: "c1", State: stream.StateConnecting}, refused,
+		{ID: "c1", State: stream.StateConnecting}, refused,
+		{ID: "c1", State: stream.StateConnecting}, refused,
+		{ID: "c1", State: stream.StateBackoff, LastError: "401 bad credentials"},
+		{ID: "c1", State: stream.StateStreaming},
+		refused,
+	}
+	started := make(chan struct{})
+	m := newManager(managerDeps{Detector: &choosyDetector{}, Gate: nopGate{}, Alerts: al, Scores: newScoreBook(),
+		NewCamera: func(c stream.CameraConfig, d stream.Deps) ingest {
+			close(started)
+			return &scriptIngest{statusIngest: statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}, script: script}
+		}})
+	cfg, err := configs.Parse("x.yaml", []byte(`
+cameras:
+  - id: c1
+    url: rtsp://127.0.0.1:1/none
+    rules:
+      - id: r1
+        texts: ["red square"]
+`), configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Reconcile(t.Context(), cfg, configs.Diff(nil, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	<-started
+	want := []string{"backoff: connection refused", "backoff: 401 bad credentials", "online: ", "backoff: connection refused"}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(al.published()) < len(want) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := al.published(); !slices.Equal(got, want) {
+		t.Fatalf("published %q, want %q", got, want)
 	}
 }

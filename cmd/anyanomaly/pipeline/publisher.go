@@ -69,9 +69,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 			p.submit(s)
 		case err := <-done:
 			if err == nil {
-				err = errors.New("returned before shutdown")
+				return errors.New("alerts: returned before shutdown")
 			}
-			return fmt.Errorf("alerts: %w", err)
+			return err // the alerts package names itself
 		case <-ctx.Done():
 			p.drain()
 			cancel()
