@@ -51,7 +51,8 @@ type Event struct {
 	Reason  string                  `json:"reason,omitempty"`
 	Reasons detector.ContextReasons `json:"reasons"`
 	// EndReason says why an event ended ("score below threshold",
-	// "rule removed", "camera removed", "no scores", "shutdown").
+	// "rule removed", "camera removed", "no scores", "clock changed",
+	// "shutdown", "daemon restarted").
 	EndReason string `json:"end_reason,omitempty"`
 	// Time is the wall-clock time this message describes (the end of the
 	// latest segment).

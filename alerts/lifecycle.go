@@ -25,7 +25,10 @@ type transition struct {
 	seg       *detector.SegmentScore
 	// at is the end of the latest segment: what the message describes.
 	// seg may be older (started carries the pending run's best segment).
-	at        time.Time
+	at time.Time
+	// lastAbove is the end of the latest segment above the closing level
+	// (ended_at, should the event have to be ended after a crash).
+	lastAbove time.Time
 	startedAt time.Time
 	endedAt   time.Time
 	first     uint64
@@ -257,6 +260,7 @@ func (l *lifecycle) make(kind string, seg *detector.SegmentScore) transition {
 	tr := transition{
 		kind: kind, score: l.smoothed, peak: l.peak, seg: seg,
 		startedAt: l.since, first: l.first, last: l.last, seq: l.seq, id: l.id,
+		lastAbove: l.lastAbove,
 	}
 	if l.latest != nil {
 		tr.at = l.latest.End

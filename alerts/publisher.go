@@ -57,6 +57,9 @@ type Publisher struct {
 	killed    atomic.Bool // tests: end Run as a crash would
 	// flushFor is Config.ShutdownTimeout, changeable while running.
 	flushFor atomic.Int64
+	// open lists the open events on disk (under mu), for a restart after
+	// a crash to end them.
+	open *openEvents
 
 	st counters
 }
@@ -105,6 +108,7 @@ func New(cfg Config, deps Deps) (*Publisher, error) {
 		reconnect: make(chan struct{}, 1),
 	}
 	p.flushFor.Store(int64(cfg.ShutdownTimeout))
+	p.open = newOpenEvents(cfg.SpoolDir, deps.Log)
 	return p, nil
 }
 
@@ -324,12 +328,8 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	for _, r := range objects {
 		p.appendLocked(r)
 	}
-	p.appendLocked(spoolRecord{
-		Kind: recMessage, Created: now, Target: p.subj.Event(camID, ruleID),
-		Key:     tr.id + "-" + strconv.Itoa(tr.seq),
-		Headers: [][2]string{{HeaderKind, tr.kind}, {HeaderEventID, tr.id}},
-		Data:    data,
-	})
+	p.appendLocked(p.eventRecord(&ev, data, now))
+	p.open.note(&ev, tr.lastAbove) // saved once the spool is synced
 	switch tr.kind {
 	case KindStarted:
 		p.st.started.Add(1)
@@ -338,6 +338,44 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	case KindEnded:
 		p.st.ended.Add(1)
 	}
+}
+
+// eventRecord is the spool record that publishes ev (encoded as data).
+func (p *Publisher) eventRecord(ev *Event, data []byte, now time.Time) spoolRecord {
+	return spoolRecord{
+		Kind: recMessage, Created: now, Target: p.subj.Event(ev.Camera, ev.Rule),
+		Key:     ev.ID + "-" + strconv.Itoa(ev.Seq),
+		Headers: [][2]string{{HeaderKind, ev.Kind}, {HeaderEventID, ev.ID}},
+		Data:    data,
+	}
+}
+
+// endLeftOpenLocked ends the events the last run left open (it crashed
+// before it could end them), with reason EndReasonRestart, then records
+// the events open now. It runs once, when Run has opened the spool.
+func (p *Publisher) endLeftOpenLocked() {
+	left, err := p.open.load()
+	if err != nil {
+		p.log.Error("alerts: events left open by the last run", "err", err)
+	}
+	now := p.now()
+	for _, e := range left {
+		if _, open := p.open.events[e.Last.ID]; open {
+			continue // reopened by this run (cannot happen: ids are new)
+		}
+		ev := e.ended(now)
+		data, err := json.Marshal(ev)
+		if err != nil {
+			p.log.Error("alerts: encode the end of an event left open", "event", ev.ID, "err", err)
+			continue
+		}
+		p.appendLocked(p.eventRecord(&ev, data, now))
+		p.st.ended.Add(1)
+		p.log.Warn("alerts: event left open by the last run ended", "event", ev.ID, "camera", ev.Camera, "rule", ev.Rule,
+			"started_at", ev.StartedAt, "end_reason", ev.EndReason)
+	}
+	// The next sync replaces the old list, once these ends are durable.
+	p.open.dirty = true
 }
 
 // unitScore is round4 of v clamped to [0, 1]; NaN is 0.

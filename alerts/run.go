@@ -39,6 +39,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			p.log.Error("alerts: record from before start DROPPED", "err", err)
 		}
 	}
+	p.endLeftOpenLocked()
 	p.mu.Unlock()
 	signal(p.wake)
 	if n, bytes := sp.Depth(); n > 0 {
@@ -115,6 +116,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 		nc.Close()
 	}
 	p.connected.Store(false)
+	if _, err := p.syncOnce(); err != nil { // the shutdown's ends, also without a connection
+		p.log.Error("alerts: spool fsync at shutdown failed", "err", err)
+	}
 	p.closeSpool()
 	if emb != nil {
 		emb.Shutdown()
@@ -190,11 +194,21 @@ func (p *Publisher) syncLoop(ctx context.Context) error {
 	}
 }
 
+// syncOnce makes the spool durable, then records the open events as they
+// were before the sync (so the list never runs ahead of the spool).
 func (p *Publisher) syncOnce() (uint64, error) {
+	p.mu.Lock()
+	list, changed := p.open.snapshot()
+	p.mu.Unlock()
 	d, err := p.spool.Sync()
 	if d > p.durable.Load() {
 		p.durable.Store(d)
 		signal(p.sendWake)
+	}
+	if changed && (err != nil || !p.open.save(list)) {
+		p.mu.Lock()
+		p.open.dirty = true // try again at the next sync
+		p.mu.Unlock()
 	}
 	return d, err
 }
