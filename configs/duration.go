@@ -41,5 +41,5 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 // typeError builds the error yaml.v3 collects without aborting the decode,
 // so that one bad value does not hide the others.
 func typeError(n *yaml.Node, msg string) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column %d: %s", n.Line, n.Column, msg)}}
 }

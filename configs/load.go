@@ -48,7 +48,7 @@ func Parse(name string, data []byte, env Env) (*Config, error) {
 	cfg := Default()
 	cfg.path = name
 	cfg.lines = map[string]int{}
-	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, keyAt: map[int][]string{}, substituted: map[int]bool{}, inserted: map[string][]string{}}
+	p := &parser{cfg: cfg, env: env, byLine: map[int][]string{}, scalars: map[int][]scalarAt{}, keyAt: map[int][]string{}, substituted: map[int]bool{}, inserted: map[string][]string{}}
 	doc, err := p.document(data)
 	if err != nil {
 		return nil, err
@@ -108,6 +108,9 @@ type parser struct {
 	env    Env
 	errs   Errors
 	byLine map[int][]string // line → paths of the values on it
+	// scalars has the scalar values by line, to tell which of several
+	// values on one line (flow style) an error is about.
+	scalars map[int][]scalarAt
 	keyAt  map[int][]string // line → paths of the mapping keys on it
 	// substituted marks lines whose values came from ${…}: decode errors
 	// there must not quote the value, which may be a secret.
@@ -122,7 +125,7 @@ func (p *parser) addf(path string, line int, format string, a ...any) {
 	p.errs = append(p.errs, FieldError{Path: path, Line: line, Msg: fmt.Sprintf(format, a...)})
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+):(?: column (\d+):)? (.*)$`)
 
 // document parses the YAML text into its single document's root mapping.
 func (p *parser) document(data []byte) (*yaml.Node, error) {
@@ -159,11 +162,46 @@ func (p *parser) yamlError(msg string) FieldError {
 		return FieldError{Msg: msg}
 	}
 	line, _ := strconv.Atoi(m[1])
-	text := m[2]
+	column, _ := strconv.Atoi(m[2])
+	text := m[3]
+	path := p.pathOf(line, column, text)
 	if p.substituted[line] {
 		text = backquoted.ReplaceAllString(text, "`"+masked+"`")
 	}
-	return FieldError{Path: commonPath(p.byLine[line]), Line: line, Msg: text}
+	return FieldError{Path: path, Line: line, Msg: text}
+}
+
+// scalarAt is a scalar value's path and node.
+type scalarAt struct {
+	path string
+	node *yaml.Node
+}
+
+// pathOf finds the value an error on line is about: the one at column
+// (our own type errors give it), else the only one whose value the message
+// quotes (yaml.v3's "cannot unmarshal !!str `abc`"), else what the
+// values on the line have in common.
+func (p *parser) pathOf(line, column int, msg string) string {
+	on := p.scalars[line]
+	if column > 0 {
+		for _, s := range on {
+			if s.node.Column == column {
+				return s.path
+			}
+		}
+	}
+	if q := backquoted.FindString(msg); q != "" {
+		var match []string
+		for _, s := range on {
+			if "`"+s.node.Value+"`" == q {
+				match = append(match, s.path)
+			}
+		}
+		if len(match) == 1 {
+			return match[0]
+		}
+	}
+	return commonPath(p.byLine[line])
 }
 
 var backquoted = regexp.MustCompile("`[^`]*`")
@@ -178,6 +216,7 @@ func (p *parser) index(n *yaml.Node, path string, line int) {
 		p.cfg.lines[path] = line
 		if n.Kind == yaml.ScalarNode {
 			p.byLine[n.Line] = append(p.byLine[n.Line], path)
+			p.scalars[n.Line] = append(p.scalars[n.Line], scalarAt{path: path, node: n})
 		}
 	}
 	switch n.Kind {
