@@ -130,6 +130,7 @@ func TestSchemaRejectsBrokenFiles(t *testing.T) {
 		"port 0":         "nats:\n  embedded: {port: 0}\n" + base,
 		"concurrency":    "lvlm:\n  endpoints: [{url: http://h:11434, model: m, concurrency: 500}]\n" + base,
 		"queue size":     "lvlm:\n  queue_size: 0\n" + base,
+		"prefix slash":   "nats:\n  subject_prefix: a/b\n" + base,
 		"keep_alive 0":   "lvlm:\n  endpoints: [{url: http://h:11434, model: m, keep_alive: 0s}]\n" + base,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -419,8 +419,9 @@ func ValidateSubjectPrefix(s string) error {
 		return fmt.Errorf("required (e.g. %s)", DefaultSubjectPrefix)
 	}
 	for _, tok := range strings.Split(s, ".") {
-		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
-			return fmt.Errorf("%q: want dot-separated tokens without spaces or wildcards", s)
+		// "/", "+" and "#" would break the MQTT topics the subjects map to.
+		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n/+#") {
+			return fmt.Errorf("%q: want dot-separated tokens without spaces, wildcards or / + #", s)
 		}
 	}
 	return nil
