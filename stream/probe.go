@@ -2,6 +2,8 @@ package stream
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +29,9 @@ const (
 	ReasonNoFrames         = "no_frames"
 	ReasonHWAccel          = "hwaccel"
 	ReasonRefused          = "refused"
+	// ReasonTLS: the rtsps:// handshake failed (an untrusted certificate,
+	// or a server that does not speak TLS).
+	ReasonTLS = "tls"
 	// ReasonInterrupted: the caller's context ended (Ctrl-C) before a
 	// frame was decoded.
 	ReasonInterrupted = "interrupted"
@@ -225,6 +230,22 @@ func classify(err error) (string, string) {
 	}
 	if errors.Is(err, rtsp.ErrUnsupportedCodec) {
 		return ReasonUnsupportedCodec, err.Error()
+	}
+	// Before the network errors: a handshake failure is not "unreachable".
+	var verr *tls.CertificateVerificationError
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	var cerr x509.CertificateInvalidError
+	if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) ||
+		strings.Contains(err.Error(), "tls: failed to verify certificate") {
+		return ReasonTLS, "tls: certificate not accepted (" + err.Error() + "); for a camera's self-signed certificate use --tls-insecure (tls_insecure: true in the config)"
+	}
+	// gortsplib says "tls: …" for a handshake that failed after the TCP
+	// connection was made: a plain RTSP server answers no ClientHello (it
+	// times out) or answers in plain text.
+	var rerr tls.RecordHeaderError
+	if errors.As(err, &rerr) || strings.Contains(err.Error(), ": tls: ") {
+		return ReasonTLS, "tls: the TLS handshake failed; is it a plain rtsp:// camera? (" + err.Error() + ")"
 	}
 	var nerr net.Error
 	var oerr *net.OpError

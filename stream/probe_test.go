@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -20,6 +21,9 @@ func TestProbe(t *testing.T) {
 	wrongPath := strings.Replace(good, "/cam", "/nope", 1)
 	wrongPass := strings.Replace(good, "s3cret", "wrong", 1)
 	mjpeg := streamtest.StartRTPServer(t, &format.MJPEG{})
+	srvTLS, _ := streamtest.SelfSignedTLS(t)
+	selfSigned := streamtest.StartReplay(t, clip, streamtest.Loop(), streamtest.TLS(srvTLS))
+	plainAsTLS := strings.Replace(good, "rtsp://", "rtsps://", 1)
 
 	t.Run("ok", func(t *testing.T) {
 		res, err := stream.Probe(context.Background(), good, stream.ProbeOptions{Transport: "tcp", Duration: 1500 * time.Millisecond})
@@ -64,6 +68,8 @@ func TestProbe(t *testing.T) {
 			t.Fatalf("probe interrupted while connecting: %v", err)
 		}
 	})
+	// A plain server never answers the TLS handshake: it times out.
+	timeouts := map[string]time.Duration{"plain server behind rtsps": time.Second}
 	failures := []struct {
 		name, url, reason string
 	}{
@@ -71,6 +77,9 @@ func TestProbe(t *testing.T) {
 		{"wrong path", wrongPath, stream.ReasonNotFound},
 		{"wrong credentials", wrongPass, stream.ReasonUnauthorized},
 		{"unsupported codec", mjpeg.URL, stream.ReasonUnsupportedCodec},
+		// Handshake failures once read "unreachable", with no hint.
+		{"untrusted certificate", selfSigned, stream.ReasonTLS},
+		{"plain server behind rtsps", plainAsTLS, stream.ReasonTLS},
 		{"bad scheme", "http://127.0.0.1/x", stream.ReasonInvalid},
 		// net/url cannot read an unescaped '/' in a password, and its
 		// error quotes the part it stopped at: the reason must not.
@@ -79,7 +88,8 @@ func TestProbe(t *testing.T) {
 	msgs := map[string]bool{}
 	for _, tc := range failures {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := stream.Probe(context.Background(), tc.url, stream.ProbeOptions{Transport: "tcp", Duration: time.Second, Timeout: 5 * time.Second})
+			timeout := cmp.Or(timeouts[tc.name], 5*time.Second)
+			res, err := stream.Probe(context.Background(), tc.url, stream.ProbeOptions{Transport: "tcp", Duration: time.Second, Timeout: timeout})
 			var pe *stream.ProbeError
 			if !errors.As(err, &pe) || pe.Reason != tc.reason || res.Reason != tc.reason {
 				t.Fatalf("err %v (result reason %q), want reason %q", err, res.Reason, tc.reason)

@@ -23,6 +23,7 @@ var probeExitCodes = map[string]int{
 	stream.ReasonUnsupportedCodec: 7,
 	stream.ReasonNoFrames:         8,
 	stream.ReasonHWAccel:          9,
+	stream.ReasonTLS:              10,
 	stream.ReasonInterrupted:      130, // as a shell reports SIGINT
 }
 
