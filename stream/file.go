@@ -43,6 +43,11 @@ type FileOptions struct {
 	Start time.Time
 	// Logger receives hwaccel fallback lines (nil discards them).
 	Logger *slog.Logger
+	// Consecutive requires a JPEG folder's frame numbers to follow each
+	// other without a gap: where frames are matched to labels by position
+	// (eval), a missing file would shift every later frame onto another
+	// frame's label.
+	Consecutive bool
 	// RecycleImages takes the analysis images from a bounded pool: fn (or
 	// whoever it hands the segment to) calls Segment.Release when done with
 	// a segment, and later frames reuse its images. Segments never released

@@ -75,6 +75,14 @@ func readFolder(ctx context.Context, dir string, opts FileOptions, fr *framer, f
 	if err != nil {
 		return FileInfo{}, err
 	}
+	if opts.Consecutive {
+		for i := 1; i < len(files); i++ {
+			if prev := files[i-1]; files[i].num != prev.num+1 {
+				return FileInfo{}, fmt.Errorf("read frames %s: frame numbers jump from %d (%s) to %d (%s): frame %d is missing",
+					dir, prev.num, prev.name, files[i].num, files[i].name, prev.num+1)
+			}
+		}
+	}
 	fps := opts.FolderFPS
 	if fps <= 0 {
 		fps = DefaultFolderFPS
@@ -110,7 +118,10 @@ func readFolder(ctx context.Context, dir string, opts FileOptions, fr *framer, f
 		if errors.As(err, &ce) {
 			return info, ce.err
 		}
-		if err != nil || !got {
+		if err == nil && !got {
+			err = errors.New("no picture in it (empty or truncated file)")
+		}
+		if err != nil {
 			// A frame file that does not decode would shift every later
 			// frame's index and break the label alignment: fail loudly.
 			return info, fmt.Errorf("read frames %s: %s does not decode as JPEG: %v", dir, f.name, err)

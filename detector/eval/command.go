@@ -209,15 +209,23 @@ func Execute(ctx context.Context, o Options, out, errw io.Writer, log *slog.Logg
 	if longSide == 0 {
 		longSide = defaultLongSide
 	}
+	src := NewFileSource(FileSourceConfig{Root: o.Root, LongSide: longSide, HWAccel: o.HWAccel, Logger: log})
+	versions := map[string]string{}
+	for _, v := range set.VideoNames() {
+		if versions[v], err = src.Version(v); err != nil {
+			return nil, fmt.Errorf("eval %s: video %s: %w", set.Dataset, v, err)
+		}
+	}
 	scorer, err := NewLVLMScorer(LVLMConfig{
 		CachePrefix: CachePrefix(set.Dataset, o.Params.Segment, longSide),
 		Prompt:      vqa.Prompt{Variant: o.Prompt},
+		Versions:    versions,
 	}, LVLMDeps{Ask: client, Cache: c})
 	if err != nil {
 		return nil, err
 	}
 	deps := Deps{
-		Source: NewFileSource(FileSourceConfig{Root: o.Root, LongSide: longSide, HWAccel: o.HWAccel, Logger: log}),
+		Source: src,
 		Scorer: scorer,
 		Logger: log,
 	}
@@ -252,6 +260,15 @@ func rescore(o Options, set *labels.Set, out io.Writer) (*Report, error) {
 	var scores map[string]map[string]VideoScores
 	if err := json.Unmarshal(b, &scores); err != nil {
 		return nil, fmt.Errorf("--rescore %s: not a scores.json written by eval: %w", o.Rescore, err)
+	}
+	// A scoring run refuses a source whose frame count differs from the
+	// labels' (scoreVideo); a rescore against edited labels must too.
+	for _, r := range set.Runs {
+		for _, v := range r.Videos {
+			if vs, ok := scores[r.Name][v.Name]; ok && v.Frames > 0 && vs.Frames > 0 && vs.Frames != v.Frames {
+				return nil, fmt.Errorf("--rescore %s: run %s: video %s was scored with %d frames but the labels cover %d", o.Rescore, r.Name, v.Name, vs.Frames, v.Frames)
+			}
+		}
 	}
 	rep, err := Compute(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: o.Model}, scores)
 	if err != nil {

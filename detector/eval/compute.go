@@ -142,7 +142,14 @@ func buildSeries(run labels.Run, scores map[string]VideoScores, n int) (*series,
 		}
 		frames := v.Frames
 		if frames == 0 {
+			// "frames" absent: the source's count is known only now, so
+			// the intervals are checked here rather than at parse time.
 			frames = vs.Frames
+			for _, iv := range v.Anomalies {
+				if iv.End > frames {
+					return nil, fmt.Errorf("run %s: video %s: interval [%d, %d) reaches past the %d frames the source has", run.Name, v.Name, iv.Start, iv.End, frames)
+				}
+			}
 		}
 		// --rescore with another --segment would spread each score over
 		// the wrong frames, and silently: refuse it. A run scores exactly

@@ -21,6 +21,9 @@ type LVLMConfig struct {
 	Scorer detector.ScorerConfig
 	// Prompt selects the prompt variant (zero value: the default).
 	Prompt vqa.Prompt
+	// Versions fingerprint each video's source (FileSource.Version); a
+	// changed source misses the cache.
+	Versions map[string]string
 }
 
 // LVLMDeps are LVLMScorer's collaborators.
@@ -65,7 +68,7 @@ func NewLVLMScorer(cfg LVLMConfig, deps LVLMDeps) (*LVLMScorer, error) {
 // ScoreSegment implements SegmentScorer.
 func (l *LVLMScorer) ScoreSegment(ctx context.Context, video string, seg *segment.Segment, texts []string) (detector.ContextScores, error) {
 	rule := detector.Rule{ID: "eval:" + strings.Join(texts, "|"), Texts: texts, Prompt: l.cfg.Prompt}
-	sc, err := l.scorer.Score(ctx, l.ask, seg, rule, l.cfg.CachePrefix+"/"+video)
+	sc, err := l.scorer.Score(ctx, l.ask, seg, rule, l.cfg.CachePrefix+"/"+video+"|"+l.cfg.Versions[video])
 	if err != nil {
 		return detector.ContextScores{}, err
 	}
