@@ -68,6 +68,7 @@ type lifecycle struct {
 	sum     float64
 	lastT   time.Time // end of the latest accepted segment
 	lastSeq uint64    // its sequence number
+	seen    bool      // a segment was accepted
 
 	phase         phase
 	since         time.Time // pending: first high segment's start; open: started_at
@@ -133,23 +134,42 @@ func (l *lifecycle) push(v float64) {
 	l.pos = (l.pos + 1) % k
 }
 
+// ClockStepMin is how far a later segment's end must lie before the
+// latest one's to count as a clock step rather than jitter.
+const ClockStepMin = 2 * time.Second
+
 // open reports whether an event is open.
 func (l *lifecycle) open() bool { return l.phase == phaseOpen }
 
-// observe feeds one segment. It returns ok=false for a segment older than
-// the latest one (out of order), which is ignored.
+// observe feeds one segment. It returns ok=false for a segment numbered
+// at or below the latest one (late, or a duplicate), which is ignored.
 func (l *lifecycle) observe(s *detector.SegmentScore) (tr transition, emit, ok bool) {
 	stepped := false
-	if s.End.Before(l.lastT) {
-		if s.Seq <= l.lastSeq {
-			return tr, false, false // a late segment: out of order
-		}
-		// A later segment with an earlier time: the clock was stepped back
-		// (NTP, a camera's first RTCP report after receive times). What was
-		// measured on the old clock cannot be compared with the new one.
+	if l.seen && s.Seq <= l.lastSeq {
+		// A lower number is a late segment whatever its time: after a
+		// clock step back, a late one from before it has a later time.
+		// The same number again is a duplicate.
+		return tr, false, false
+	}
+	if l.seen && l.lastT.Sub(s.End) > ClockStepMin {
+		// A later segment with a much earlier time: the clock was stepped
+		// back (NTP, a camera's first RTCP report after receive times).
+		// What was measured on the old clock cannot be compared with the
+		// new one.
 		stepped = true
 	}
-	l.lastT, l.lastSeq = s.End, s.Seq
+	// Less than that is jitter (receive times of reordered B-frames in
+	// sliding windows): the latest time stays the latest.
+	if stepped || s.End.After(l.lastT) {
+		l.lastT = s.End
+	}
+	l.lastSeq, l.seen = s.Seq, true
+	// A segment carrying a clock step back starts on the old clock (after
+	// its end): its durations are measured from its end.
+	start := s.Start
+	if start.After(s.End) {
+		start = s.End
+	}
 	raw := s.Score
 	if s.Gated || raw != raw { // NaN counts as nothing seen
 		raw = 0
@@ -176,11 +196,11 @@ func (l *lifecycle) observe(s *detector.SegmentScore) (tr transition, emit, ok b
 
 	switch l.phase {
 	case phaseIdle:
-		if s.Start.Before(l.cooldownUntil) || sm < th {
+		if start.Before(l.cooldownUntil) || sm < th {
 			return tr, false, true
 		}
 		l.phase = phasePending
-		l.since, l.first, l.peak, l.peakSeg = s.Start, s.Seq, sm, s
+		l.since, l.first, l.peak, l.peakSeg = start, s.Seq, sm, s
 		fallthrough
 	case phasePending:
 		if sm < th {
@@ -207,7 +227,7 @@ func (l *lifecycle) observe(s *detector.SegmentScore) (tr transition, emit, ok b
 			l.lastAbove, l.belowSince = s.End, time.Time{}
 		} else {
 			if l.belowSince.IsZero() {
-				l.belowSince = s.Start
+				l.belowSince = start
 			}
 			if s.End.Sub(l.belowSince) >= l.rule.CloseAfter {
 				return l.end("score below threshold", s.End), true, true

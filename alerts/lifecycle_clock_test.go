@@ -201,3 +201,103 @@ func TestStartedTimeIsTheLatestSegment(t *testing.T) {
 		t.Fatalf("started: kind %q, images of segment %d, at %v; want images of 1 at %v", tr.kind, tr.seg.Seq, tr.at, t0.Add(3*time.Second))
 	}
 }
+
+// rvSeg is segment seq from start to end with score.
+func rvSeg(seq int, start, end time.Time, score float64) detector.SegmentScore {
+	s := seg(0, score)
+	s.Seq, s.Start, s.End = uint64(seq), start, end
+	return s
+}
+
+// TestLateSegmentAcrossClockStep: with several workers a segment
+// from just before a clock step back can finish after the step. It is
+// late (lower number) and must be ignored; it is not a second clock. It
+// was once taken (its old-clock time is later than the new clock's),
+// moved lastSeq back, and the next new-clock segment was seen as another
+// step that ended the event opened on the new clock.
+func TestLateSegmentAcrossClockStep(t *testing.T) {
+	var g idGen
+	l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1}, g.next)
+	sec := func(i int) time.Duration { return time.Duration(i) * time.Second }
+	// 0..8 and 10 on the old clock; 9 is still in flight.
+	for _, i := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 10} {
+		s := rvSeg(i, t0.Add(sec(i)), t0.Add(sec(i+1)), 0.9)
+		l.observe(&s)
+	}
+	back := t0.Add(-time.Hour)
+	s := rvSeg(11, back, back.Add(time.Second), 0.9)
+	if tr, emit, _ := l.observe(&s); !emit || tr.endReason != "clock changed" {
+		t.Fatalf("step: %+v", tr)
+	}
+	s = rvSeg(12, back.Add(sec(1)), back.Add(sec(2)), 0.9)
+	if tr, emit, _ := l.observe(&s); !emit || tr.kind != KindStarted {
+		t.Fatalf("no new event after the step: %+v", tr)
+	}
+	late := rvSeg(9, t0.Add(sec(9)), t0.Add(sec(10)), 0.9)
+	_, emitLate, okLate := l.observe(&late)
+	if okLate {
+		t.Errorf("segment 9 (late, lower number than 12) accepted: ok %v emit %v; lifecycle now lastSeq %d, segments.last %d",
+			okLate, emitLate, l.lastSeq, l.last)
+	}
+	s = rvSeg(13, back.Add(sec(2)), back.Add(sec(3)), 0.9)
+	if tr, emit, _ := l.observe(&s); emit && tr.kind == KindEnded {
+		t.Errorf("segment 13 (new clock, in order) ended the new event: %q", tr.endReason)
+	}
+}
+
+// TestStraddlingSegmentAfterStepBack: the stream does not cut its
+// window where the wall clock switches from receive times to the camera's
+// RTCP clock, so the segment carrying the step starts on the old clock and
+// ends on the new one (Start after End). With the camera an hour behind,
+// a pending run begun by that segment has since = old clock: End - since
+// stays negative for an hour, and a continuous anomaly opens no event.
+func TestStraddlingSegmentAfterStepBack(t *testing.T) {
+	var g idGen
+	l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1, MinDuration: 4 * time.Second}, g.next)
+	sec := func(i int) time.Duration { return time.Duration(i) * time.Second }
+	for i := range 3 { // receive-time clock, quiet
+		s := rvSeg(i, t0.Add(sec(2*i)), t0.Add(sec(2*i+2)), 0.1)
+		l.observe(&s)
+	}
+	back := t0.Add(-time.Hour)
+	// Segment 3: first frame received at t0+6s, last frame stamped by RTCP.
+	s := rvSeg(3, t0.Add(sec(6)), back.Add(sec(8)), 0.9)
+	if _, _, ok := l.observe(&s); !ok {
+		t.Fatal("straddling segment rejected")
+	}
+	opened := false
+	for i := 4; i < 20; i++ { // 32 s of high scores on the camera's clock
+		s := rvSeg(i, back.Add(sec(2*i)), back.Add(sec(2*i+2)), 0.9)
+		if tr, emit, _ := l.observe(&s); emit && tr.kind == KindStarted {
+			opened = true
+			break
+		}
+	}
+	if !opened {
+		t.Fatalf("32 s of high scores after the step opened nothing (MinDuration 4s): pending since %v (old clock), latest end %v",
+			l.since, l.lastT)
+	}
+}
+
+// TestJitterIsNotAClockStep: with sliding windows, B-frames' receive
+// times can make a later segment end a little before the one before it.
+// That is not a clock step: the open event goes on.
+func TestJitterIsNotAClockStep(t *testing.T) {
+	var g idGen
+	l := newLifecycle(Rule{ID: "r", Threshold: 0.5, UpdateEvery: -1, PeakStep: 1}, g.next)
+	s := rvSeg(0, t0, t0.Add(time.Second), 0.9)
+	if _, emit, _ := l.observe(&s); !emit {
+		t.Fatal("no start")
+	}
+	s = rvSeg(1, t0.Add(40*time.Millisecond), t0.Add(960*time.Millisecond), 0.9)
+	if tr, emit, ok := l.observe(&s); !ok || emit {
+		t.Fatalf("a segment ending 40 ms earlier: ok %v emit %v %q, want it taken quietly", ok, emit, tr.endReason)
+	}
+	if !l.open() || !l.lastT.Equal(t0.Add(time.Second)) {
+		t.Fatalf("open %v, latest end %v; want the event open and the latest end kept", l.open(), l.lastT)
+	}
+	dup := rvSeg(1, t0.Add(time.Second), t0.Add(2*time.Second), 0.9)
+	if _, _, ok := l.observe(&dup); ok {
+		t.Fatal("a duplicate segment number was taken")
+	}
+}

@@ -254,10 +254,14 @@ func (p *Publisher) CameraStatus(camera, state, reason string) error {
 	if err != nil {
 		return fmt.Errorf("alerts: status of camera %s: %w", camera, err)
 	}
-	p.appendLocked(spoolRecord{
+	if !p.appendLocked(spoolRecord{
 		Kind: recMessage, Created: now, Target: p.subj.Status(camera),
 		Key: p.ids.next(now) + "-status", Data: data,
-	})
+	}) {
+		// Said to the caller, which then sends the same status again
+		// rather than take it for sent.
+		return fmt.Errorf("alerts: status of camera %s: not spooled (spool full or publisher stopped)", camera)
+	}
 	p.st.statuses.Add(1)
 	return nil
 }
@@ -328,8 +332,9 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	for _, r := range objects {
 		p.appendLocked(r)
 	}
-	p.appendLocked(p.eventRecord(&ev, data, now))
-	p.open.note(&ev, tr.lastAbove) // saved once the spool is synced
+	if p.appendLocked(p.eventRecord(&ev, data, now)) {
+		p.open.note(&ev, tr.lastAbove) // saved once the spool is synced
+	}
 	switch tr.kind {
 	case KindStarted:
 		p.st.started.Add(1)
@@ -394,22 +399,23 @@ func round4(v float64) float64 {
 }
 
 // appendLocked puts a record in the spool (or, before Run opened it, in a
-// small memory buffer). A full spool drops the record loudly.
-func (p *Publisher) appendLocked(r spoolRecord) {
+// small memory buffer) and reports whether it did. A full spool drops the
+// record loudly.
+func (p *Publisher) appendLocked(r spoolRecord) bool {
 	b := r.encode()
 	switch {
 	case p.stopped:
 		p.st.spoolErrors.Add(1)
 		p.rl.log1s(slog.LevelError, "stopped", "alerts: record after shutdown dropped", "subject", r.Target)
-		return
+		return false
 	case p.spool == nil:
 		if len(p.pre) >= preRunLimit {
 			p.st.spoolFull.Add(1)
 			p.rl.log1s(slog.LevelError, "prefull", "alerts: publisher not running yet and its buffer is full; record DROPPED", "subject", r.Target)
-			return
+			return false
 		}
 		p.pre = append(p.pre, b)
-		return
+		return true
 	}
 	if _, err := p.spool.Append(b); err != nil {
 		if errors.Is(err, ErrSpoolFull) {
@@ -420,9 +426,10 @@ func (p *Publisher) appendLocked(r spoolRecord) {
 			p.st.spoolErrors.Add(1)
 			p.rl.log1s(slog.LevelError, "spoolerr", "alerts: spool write failed, record DROPPED", "subject", r.Target, "err", err)
 		}
-		return
+		return false
 	}
 	signal(p.wake)
+	return true
 }
 
 // Connected reports whether the publisher holds a live NATS connection

@@ -538,3 +538,29 @@ func TestOutOfRangeContextScoresStillPublish(t *testing.T) {
 		t.Fatalf("contexts %+v reason %q, want %+v and the position reason", evs[0].Contexts, evs[0].Reason, want)
 	}
 }
+
+// TestCameraStatusReportsADrop: the camera manager publishes a camera's
+// status only when it differs from the last one CameraStatus accepted. A
+// status the spool drops (full while NATS is away) must be reported, or
+// the manager never sends it again and the camera's last word stays the
+// one before for as long as it keeps failing the same way.
+func TestCameraStatusReportsADrop(t *testing.T) {
+	cfg := testConfig(t, "nats://127.0.0.1:1") // nothing listens: records stay spooled
+	cfg.SpoolMaxRecords = 2
+	h := startPub(t, cfg, "cam1")
+	alertstest.Eventually(t, 10*time.Second, "spool open", func() bool {
+		h.p.mu.Lock()
+		defer h.p.mu.Unlock()
+		return h.p.spool != nil
+	})
+	var lastErr error
+	for range 3 {
+		lastErr = h.p.CameraStatus("cam1", "backoff", "connection refused")
+	}
+	if h.p.st.spoolFull.Load() == 0 {
+		t.Fatal("spool never full")
+	}
+	if lastErr == nil {
+		t.Error("a status dropped by a full spool was reported as published (nil)")
+	}
+}

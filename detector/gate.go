@@ -70,6 +70,7 @@ type gateKey struct{ camera, rule string }
 type gateState struct {
 	lastAsked time.Time
 	open      bool
+	seq       uint64
 }
 
 // NewGate returns a gate whose configuration for every camera is cfg; zero
@@ -170,7 +171,10 @@ func (g *Gate) Skip(camera, rule string, seg *segment.Segment, level float64) bo
 	if !cfg.Enabled || level >= cfg.Threshold || !ok || st.open {
 		return false
 	}
-	return cfg.Refresh < 0 || segmentTime(seg).Sub(st.lastAsked) < cfg.Refresh
+	// A clearly negative age is another clock (stepped back): not
+	// "recent". A little is jitter (reordered frames' receive times).
+	age := segmentTime(seg).Sub(st.lastAsked)
+	return cfg.Refresh < 0 || (age > -clockJitter && age < cfg.Refresh)
 }
 
 // Observe records that seg was asked about for the rule and what it scored.
@@ -181,11 +185,17 @@ func (g *Gate) Observe(camera, rule string, seg *segment.Segment, score, thresho
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	k, t := gateKey{camera, rule}, segmentTime(seg)
-	if st, ok := g.state[k]; ok && t.Before(st.lastAsked) {
+	// Late is by number: a segment after a clock step back has a
+	// higher number and an earlier time, and is the new state.
+	if st, ok := g.state[k]; ok && (seg.Seq < st.seq || seg.Seq == st.seq && t.Before(st.lastAsked)) {
 		return
 	}
-	g.state[k] = gateState{lastAsked: t, open: score >= threshold}
+	g.state[k] = gateState{lastAsked: t, open: score >= threshold, seq: seg.Seq}
 }
+
+// clockJitter is how far back a later segment's time may lie without
+// being taken for another clock.
+const clockJitter = 2 * time.Second
 
 // Forget drops the state of a (camera, rule) pair, e.g. when the rule is
 // removed.

@@ -325,3 +325,32 @@ func TestGateIgnoresOlderResults(t *testing.T) {
 		t.Fatal("segment 8 asked although segment 7, the latest, saw nothing and nothing moves")
 	}
 }
+
+// TestGateAfterClockStepBack: the camera's clock steps back an hour
+// (its first RTCP report replacing receive times). The gate once kept
+// comparing with the old clock: a segment that scored high was not
+// recorded (older than lastAsked), so the quiet segments after it were
+// gated while the event was open, and the refresh never came (a negative
+// age was always "recent").
+func TestGateAfterClockStepBack(t *testing.T) {
+	g := detector.NewGate(detector.GateConfig{Enabled: true, Threshold: 6, Refresh: time.Minute})
+	t0 := time.Unix(100000, 0)
+	g.Observe("cam", "r", quietSegment("cam", t0), 0.1, 0.5) // quiet, low
+	back := t0.Add(-time.Hour)
+	// A segment with motion on the new clock is asked and scores high.
+	stepped := quietSegment("cam", back)
+	stepped.Seq = 1
+	g.Observe("cam", "r", stepped, 0.9, 0.5)
+	// The next, quiet one: an event is in progress, it must be asked.
+	if g.Skip("cam", "r", quietSegment("cam", back.Add(2*time.Second)), 1) {
+		t.Error("after a clock step back, a high score is forgotten: the next quiet segment is gated while its event is open")
+	}
+	// Even with a low score, 10 minutes on the new clock without a question
+	// exceeds the 1-minute refresh.
+	g2 := detector.NewGate(detector.GateConfig{Enabled: true, Threshold: 6, Refresh: time.Minute})
+	g2.Observe("cam", "r", quietSegment("cam", t0), 0.1, 0.5)
+	g2.Observe("cam", "r", stepped, 0.1, 0.5)
+	if g2.Skip("cam", "r", quietSegment("cam", back.Add(10*time.Minute)), 1) {
+		t.Error("after a clock step back, the refresh is not forced for the size of the step")
+	}
+}

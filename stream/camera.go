@@ -354,7 +354,11 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 	type unitInfo struct {
 		wall time.Time
 		gap  bool
+		rtcp bool
 	}
+	// clock is which wall clock the window's frames are on: receive
+	// times until the first RTCP sender report, the camera's after.
+	clock := 0 // 0 unknown, 1 receive times, 2 RTCP
 	units := make(map[int64]unitInfo, 16)
 	var lastPTS time.Duration = -1
 	var procErr error
@@ -375,10 +379,21 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 		} else {
 			u.wall = time.Now()
 		}
-		if pts <= lastPTS || u.gap {
-			// A jump back (transport switch, camera restart), or units
-			// lost or dropped before this one: never mix both sides of it
-			// in one segment.
+		// The first RTCP sender report moves wall times to the camera's
+		// clock, which may be hours from the receive times before it.
+		stepped := false
+		if ok {
+			src := 1
+			if u.rtcp {
+				src = 2
+			}
+			stepped = clock != 0 && src != clock
+			clock = src
+		}
+		if pts <= lastPTS || u.gap || stepped {
+			// A jump back (transport switch, camera restart), units lost or
+			// dropped before this one, or a change of wall clock: never mix
+			// both sides of it in one segment.
 			fr.restart()
 		}
 		lastPTS = pts
@@ -403,7 +418,7 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 			// unit goes in, so that it keeps its own.
 			clear(units)
 		}
-		units[key] = unitInfo{wall: au.Wall, gap: au.Discontinuity}
+		units[key] = unitInfo{wall: au.Wall, gap: au.Discontinuity, rtcp: au.WallFromRTCP}
 		if err := dec.Decode(au.Data, key, onPic); err != nil {
 			c.decodeErrs.Add(1)
 		}

@@ -492,3 +492,29 @@ func TestComponentFailureReportedOnce(t *testing.T) {
 		t.Errorf("Run's error names the failure %d times, want once:\n%v", n, err)
 	}
 }
+
+// TestRestartPendingPerComponent: the NATS settings go back to the
+// start's while another restart-only setting (global.node) still differs.
+// restart_pending must list global.node, and no longer the NATS note:
+// the publisher runs exactly the NATS settings the file now has.
+func TestRestartPendingPerComponent(t *testing.T) {
+	path := writeConfig(t, configA)
+	f := newFakes()
+	d := start(t, path, f)
+
+	node := strings.Replace(configA, "node: test-node", "node: other-node", 1)
+	daemontest.WriteConfig(t, path, node+"nats: {urls: [\"nats://127.0.0.1:4222\"]}\n")
+	daemontest.Eventually(t, 5*time.Second, "NATS change pending", func() bool {
+		_, body := d.Get(t, "/api/v1/status")
+		return strings.Contains(body, "nats settings: takes effect after a restart")
+	})
+	daemontest.WriteConfig(t, path, node+"\n")
+	daemontest.Eventually(t, 5*time.Second, "reload applied", func() bool { return len(d.Config().NATS.URLs) == 0 })
+	_, body := d.Get(t, "/api/v1/status")
+	if !strings.Contains(body, "global.node") {
+		t.Fatalf("global.node not pending:\n%s", body)
+	}
+	if strings.Contains(body, "nats settings") {
+		t.Errorf("NATS settings are back to the start's, yet restart_pending still lists them:\n%s", body)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/configs"
@@ -113,13 +114,19 @@ func (d *Daemon) finishReload(st *ReloadStatus, cfg *configs.Config, pending map
 		// still runs the global settings it started with: once the file
 		// has those again, nothing waits for a restart (although the
 		// components report going back as one more change).
-		if d.first != nil && !restartBound(configs.Diff(d.first, cfg).Global) {
-			clear(d.pending)
-		} else {
-			if d.pending == nil {
-				d.pending = map[string]string{}
+		if d.pending == nil {
+			d.pending = map[string]string{}
+		}
+		maps.Copy(d.pending, pending)
+		if d.first != nil {
+			// A component whose own settings are back to the start's has
+			// nothing waiting, whatever else still differs.
+			global := configs.Diff(d.first, cfg).Global
+			for name := range d.pending {
+				if !restartBound(ownedBy(name, global)) {
+					delete(d.pending, name)
+				}
 			}
-			maps.Copy(d.pending, pending)
 		}
 	}
 	d.mu.Unlock()
@@ -132,6 +139,25 @@ func (d *Daemon) finishReload(st *ReloadStatus, cfg *configs.Config, pending map
 var liveGlobal = map[string]bool{
 	"global.log.level": true, "global.timezone": true, "global.shutdown_timeout": true,
 	"lvlm.prompt_variant": true, "lvlm.batching": true,
+}
+
+// componentSection is the configuration section a component refuses live.
+var componentSection = map[string]string{"publisher": "nats", "detector": "lvlm"}
+
+// ownedBy keeps the paths of the section component reads (all of them for
+// a component not listed).
+func ownedBy(component string, paths []string) []string {
+	sec, ok := componentSection[component]
+	if !ok {
+		return paths
+	}
+	var out []string
+	for _, p := range paths {
+		if p == sec || strings.HasPrefix(p, sec+".") {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // restartBound reports whether any of the changed global paths is one the

@@ -73,6 +73,17 @@ type Manager struct {
 	cams    map[string]*cameraEntry
 	pending []*cameraRun // built by Reconcile, started by Run
 	stopped bool
+	// nextSeq keeps a forgotten camera's numbering: enabled again, it
+	// goes on (scores of its old segments may still be in flight).
+	nextSeq map[string]uint64
+}
+
+// forgetLocked drops a removed camera's entry, keeping its numbering.
+func (m *Manager) forgetLocked(e *cameraEntry) {
+	e.seqMu.Lock()
+	m.nextSeq[e.id] = e.nextSeq
+	e.seqMu.Unlock()
+	delete(m.cams, e.id)
 }
 
 // cameraEntry is one camera id across restarts.
@@ -118,7 +129,7 @@ func newManager(deps managerDeps) *Manager {
 	if deps.NewCamera == nil {
 		deps.NewCamera = newCamera
 	}
-	return &Manager{deps: deps, log: deps.Logger, wake: make(chan struct{}, 1), cams: map[string]*cameraEntry{}}
+	return &Manager{deps: deps, log: deps.Logger, wake: make(chan struct{}, 1), cams: map[string]*cameraEntry{}, nextSeq: map[string]uint64{}}
 }
 
 // Run starts the pipelines Reconcile asks for until ctx ends, then stops
@@ -221,7 +232,7 @@ func (m *Manager) finish(r *cameraRun) {
 		}
 	}
 	if e.cur == nil && len(e.retired) == 0 && m.cams[e.id] == e && e.removed() {
-		delete(m.cams, e.id)
+		m.forgetLocked(e)
 	}
 }
 
@@ -300,7 +311,7 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		e.rules.Store(nil)
 		m.retireLocked(e)
 		if len(e.retired) == 0 {
-			delete(m.cams, cd.ID) // it never started: nothing to wait for
+			m.forgetLocked(e) // it never started: nothing to wait for
 		}
 		m.deps.Alerts.RemoveCamera(cd.ID, "camera removed")
 		if err := m.deps.Alerts.CameraStatus(cd.ID, "offline", "camera removed"); err != nil {
@@ -325,7 +336,7 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 	}
 	restart := cd.Change == configs.CameraRestart || cd.Change == configs.CameraAdded || e == nil || e.cur == nil
 	if e == nil {
-		e = &cameraEntry{id: c.ID}
+		e = &cameraEntry{id: c.ID, nextSeq: m.nextSeq[c.ID]}
 		m.cams[c.ID] = e
 	}
 	e.name = c.Name
