@@ -1,6 +1,8 @@
 package alerts
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +16,15 @@ import (
 	"time"
 )
 
-// openEventsFile lists, in the spool directory, the events that are open:
-// after a crash (OOM kill, power loss) the next start ends each of them,
-// or an alarm that a consumer raised on `started` would stay on for ever.
-const openEventsFile = "open-events.json"
+// openEventsFile is a journal, in the spool directory, of the events that
+// are open: after a crash (OOM kill, power loss) the next start ends each
+// of them, or an alarm that a consumer raised on `started` would stay on
+// for ever.
+const openEventsFile = "open-events.log"
+
+// compactAfter is how many journal lines are written before the journal
+// is rewritten with just the events open then.
+const compactAfter = 4096
 
 // EndReasonRestart ends the events a crashed daemon left open.
 const EndReasonRestart = "daemon restarted"
@@ -30,73 +37,97 @@ type openEvent struct {
 	LastAbove time.Time `json:"last_above"`
 }
 
-// openEvents is the publisher's list of open events, kept on disk. The
-// list itself is guarded by the publisher's lock; it is written by one
-// goroutine at a time (Run at start and at shutdown, the sync loop in
-// between), each time after the spool holding its messages was synced, so
-// that the list never names an event whose started message a crash lost.
+// journalLine is one line of the journal: an event opened or updated, or
+// an event ended.
+type journalLine struct {
+	Open *openEvent `json:"open,omitempty"`
+	End  string     `json:"end,omitempty"`
+}
+
+// openEvents is the publisher's list of open events and its journal, all
+// under the publisher's lock.
+//
+// The journal never lags the spool where it matters: a started or updated
+// message is journaled before its spool record is appended (so the ended
+// message a restart makes is numbered after every message the spool may
+// hold, and JetStream cannot drop it as a duplicate of one), an ended
+// message after it (so an event is never taken for ended while its ended
+// message is not in the spool). The journal is fsync'd before the spool,
+// which makes the same hold after a power loss.
 type openEvents struct {
-	dir    string
-	log    *slog.Logger
-	events map[string]openEvent // by event id
-	dirty  bool                 // changed since the last snapshot
-	failed bool                 // the last save failed (logged once)
+	dir      string
+	log      *slog.Logger
+	events   map[string]openEvent // by event id
+	f        *os.File             // the journal, once Run opened it
+	lines    int                  // lines written since the last compaction
+	unsynced bool                 // lines written since the last fsync
+	failed   bool                 // the last write failed (logged once)
 }
 
 func newOpenEvents(dir string, log *slog.Logger) *openEvents {
 	return &openEvents{dir: dir, log: log, events: map[string]openEvent{}}
 }
 
-// note records a message just spooled: a started or updated message keeps
-// its event listed, an ended one removes it.
-func (o *openEvents) note(ev *Event, lastAbove time.Time) {
-	if ev.Kind == KindEnded {
-		if _, had := o.events[ev.ID]; had {
-			delete(o.events, ev.ID)
-			o.dirty = true
-		}
-		return
-	}
+// opening records a started or updated message about to be spooled.
+func (o *openEvents) opening(ev *Event, lastAbove time.Time) {
 	last := *ev
 	last.Snapshots = nil // the objects belong to that message only
-	o.events[ev.ID] = openEvent{Last: last, LastAbove: lastAbove}
-	o.dirty = true
+	e := openEvent{Last: last, LastAbove: lastAbove}
+	o.events[ev.ID] = e
+	o.write(journalLine{Open: &e})
 }
 
-// snapshot returns the list to save, or nil and false when it has not
-// changed since the last snapshot.
-func (o *openEvents) snapshot() ([]openEvent, bool) {
-	if !o.dirty {
-		return nil, false
+// ended records an ended message just spooled.
+func (o *openEvents) ended(id string) {
+	if _, ok := o.events[id]; !ok {
+		return
 	}
-	o.dirty = false
-	list := make([]openEvent, 0, len(o.events))
-	for _, id := range slices.Sorted(maps.Keys(o.events)) {
-		list = append(list, o.events[id])
-	}
-	return list, true
+	delete(o.events, id)
+	o.write(journalLine{End: id})
 }
 
-// save writes a snapshot atomically and reports whether it did. The
-// publisher goes on when it cannot (the events are spooled already); the
-// failure is logged once until a save succeeds again, and the caller
-// marks the list dirty for the next try.
-func (o *openEvents) save(list []openEvent) bool {
-	err := o.write(list)
+// write appends one line. Before Run opened the journal the list lives in
+// memory only; Run writes it out. A failed write is logged once until one
+// succeeds again: the publisher goes on, its events are spooled.
+func (o *openEvents) write(l journalLine) {
+	if o.f == nil {
+		return
+	}
+	var err error
+	if o.lines >= compactAfter {
+		err = o.compact()
+	} else {
+		var b []byte
+		if b, err = json.Marshal(l); err == nil {
+			_, err = o.f.Write(append(b, '\n'))
+			o.lines++
+			o.unsynced = true
+		}
+	}
+	o.report(err)
+}
+
+func (o *openEvents) report(err error) {
 	switch {
 	case err != nil && !o.failed:
-		o.log.Error("alerts: cannot record the open events; a crash now would leave them without an ended message", "err", err)
+		o.log.Error("alerts: cannot journal the open events; a crash now would leave them without an ended message", "err", err)
 	case err == nil && o.failed:
-		o.log.Info("alerts: open events recorded again", "file", filepath.Join(o.dir, openEventsFile))
+		o.log.Info("alerts: open events journaled again", "file", filepath.Join(o.dir, openEventsFile))
 	}
 	o.failed = err != nil
-	return err == nil
 }
 
-func (o *openEvents) write(list []openEvent) error {
-	data, err := json.Marshal(list)
-	if err != nil {
-		return fmt.Errorf("open events: %w", err)
+// compact rewrites the journal with the events open now, durably, and
+// keeps it open for appending.
+func (o *openEvents) compact() error {
+	var buf bytes.Buffer
+	for _, id := range slices.Sorted(maps.Keys(o.events)) {
+		e := o.events[id]
+		b, err := json.Marshal(journalLine{Open: &e})
+		if err != nil {
+			return fmt.Errorf("open events: %w", err)
+		}
+		buf.Write(append(b, '\n'))
 	}
 	path := filepath.Join(o.dir, openEventsFile)
 	tmp := path + ".tmp"
@@ -104,21 +135,41 @@ func (o *openEvents) write(list []openEvent) error {
 	if err != nil {
 		return fmt.Errorf("open events: %w", err)
 	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
+	_, werr := f.Write(buf.Bytes())
+	if err := errors.Join(werr, f.Sync()); err != nil {
+		f.Close()
 		return fmt.Errorf("open events %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
 		return fmt.Errorf("open events: %w", err)
 	}
-	return syncDir(o.dir)
+	if err := syncDir(o.dir); err != nil {
+		f.Close()
+		return err
+	}
+	if o.f != nil {
+		o.f.Close()
+	}
+	// The renamed file, still open, is the journal: appends go to it.
+	o.f, o.lines, o.unsynced = f, 0, false
+	return nil
 }
 
-// load reads the list a previous run left. A missing file is an empty
-// list; an unreadable one is an error naming the file (the caller logs it
-// and starts afresh).
+func (o *openEvents) close() {
+	if o.f != nil {
+		if err := o.f.Sync(); err != nil {
+			o.log.Error("alerts: open events journal", "err", err)
+		}
+		o.f.Close()
+		o.f = nil
+	}
+}
+
+// load reads the journal a previous run left and returns the events it
+// left open. A missing journal is an empty list. Lines that do not read
+// (a line torn by a power loss, a damaged file) are skipped and reported
+// in the error, naming the file, with the events read from the others.
 func (o *openEvents) load() ([]openEvent, error) {
 	path := filepath.Join(o.dir, openEventsFile)
 	data, err := os.ReadFile(path)
@@ -128,27 +179,47 @@ func (o *openEvents) load() ([]openEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open events: %w", err)
 	}
-	var list []openEvent
-	if err := json.Unmarshal(data, &list); err != nil {
-		return nil, fmt.Errorf("open events %s: %w", path, err)
-	}
-	out := list[:0]
-	for _, e := range list {
-		// Fields that name a subject or an event must be usable; anything
-		// else is rewritten below.
-		if len(e.Last.ID) == IDLen && strings.Trim(e.Last.ID, crockford) == "" &&
-			ValidateToken("camera", e.Last.Camera) == nil && ValidateToken("rule", e.Last.Rule) == nil {
-			out = append(out, e)
+	open := map[string]openEvent{}
+	bad := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l journalLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			bad++
+			continue
+		}
+		switch {
+		case l.Open != nil && usable(l.Open):
+			open[l.Open.Last.ID] = *l.Open
+		case l.End != "":
+			delete(open, l.End)
+		default:
+			bad++
 		}
 	}
-	if len(out) < len(list) {
-		return out, fmt.Errorf("open events %s: %d entries unusable, skipped", path, len(list)-len(out))
+	if sc.Err() != nil {
+		bad++
 	}
-	return out, nil
+	list := make([]openEvent, 0, len(open))
+	for _, id := range slices.Sorted(maps.Keys(open)) {
+		list = append(list, open[id])
+	}
+	if bad > 0 {
+		return list, fmt.Errorf("open events %s: %d lines unreadable, skipped", path, bad)
+	}
+	return list, nil
 }
 
-// ended is the message that ends e at now, after a restart.
-func (e openEvent) ended(now time.Time) Event {
+// usable reports whether an entry names an event that a message can end:
+// a well-formed id, camera and rule (they make up its subject).
+func usable(e *openEvent) bool {
+	return len(e.Last.ID) == IDLen && strings.Trim(e.Last.ID, crockford) == "" &&
+		ValidateToken("camera", e.Last.Camera) == nil && ValidateToken("rule", e.Last.Rule) == nil
+}
+
+// endMessage is the message that ends e at now, after a restart.
+func (e openEvent) endMessage(now time.Time) Event {
 	ev := e.Last
 	ev.Seq++
 	ev.Kind = KindEnded

@@ -1,8 +1,12 @@
 package alerts
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,25 +53,98 @@ func TestCrashLeavesNoEventOpen(t *testing.T) {
 	}
 }
 
-// TestUnreadableOpenEventsFile: a damaged list is reported, naming the
-// file, and the publisher starts all the same.
-func TestUnreadableOpenEventsFile(t *testing.T) {
+// TestUnreadableOpenEventsJournal: a damaged journal is reported, naming
+// the file, the events on its readable lines are still ended, and the
+// publisher starts all the same.
+func TestUnreadableOpenEventsJournal(t *testing.T) {
 	srv := alertstest.StartServer(t, nil)
 	cfg := testConfig(t, srv.URL())
-	if err := os.MkdirAll(cfg.SpoolDir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(cfg.SpoolDir, openEventsFile), []byte("{not json"), 0o640); err != nil {
-		t.Fatal(err)
-	}
 	h := startPub(t, cfg)
-	h.p.Submit(seg(0, 0.9))
+	h.p.Submit(seg(0, 0.9)) // started
 	waitDelivered(t, h.p, 1)
-	if err := h.stop(); err != nil {
+	h.kill()
+	journal := filepath.Join(cfg.SpoolDir, openEventsFile)
+	f, err := os.OpenFile(journal, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(cfg.SpoolDir, openEventsFile))
-	if err != nil || string(b) != "[]" {
-		t.Fatalf("after a clean stop the list is %q (%v), want []", b, err)
+	if _, err := f.WriteString("{\"open\": {\"last\": {\"id\": \"torn"); err != nil { // a line torn by a power loss
+		t.Fatal(err)
+	}
+	f.Close()
+
+	var logs syncBuffer
+	p := startPubLog(t, cfg, slogTo(&logs))
+	waitDelivered(t, p, 1)
+	if !strings.Contains(logs.String(), journal) || !strings.Contains(logs.String(), "1 lines unreadable") {
+		t.Errorf("log does not name the damaged journal:\n%s", logs.String())
+	}
+	nc := alertstest.Connect(t, srv.URL())
+	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+	if len(evs) != 2 || evs[1].EndReason != EndReasonRestart {
+		t.Fatalf("messages %+v, want the event started and ended after the restart", evs)
+	}
+}
+
+// startPubLog starts a publisher for cam1 logging to log; it is stopped
+// when the test ends.
+func startPubLog(t *testing.T, cfg Config, log *slog.Logger) *Publisher {
+	t.Helper()
+	p, err := New(cfg, Deps{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetCamera("cam1", "Camera cam1", []Rule{fastRule}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- p.Run(ctx) }()
+	t.Cleanup(func() { _ = h.stop() })
+	return p
+}
+
+// TestCrashRightAfterAnUpdate: the process dies right after an event's
+// messages were spooled, before any sync. The ended message the restart
+// makes must be numbered after all of them: with the same number as one
+// of them JetStream would drop it as a duplicate, and the event would
+// never end.
+func TestCrashRightAfterAnUpdate(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	rule := fastRule
+	rule.PeakStep = 0.1
+	p, err := New(cfg, Deps{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetCamera("cam1", "Camera cam1", []Rule{rule}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- p.Run(ctx) }()
+	alertstest.Eventually(t, 10*time.Second, "spool open", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.spool != nil
+	})
+	p.Submit(seg(0, 0.6)) // started
+	p.Submit(seg(1, 0.9)) // updated: the peak rose
+	h.kill()              // no sync since: the process dies here
+
+	h2 := startPub(t, cfg)
+	waitDelivered(t, h2.p, 3)
+	if err := h2.stop(); err != nil {
+		t.Fatal(err)
+	}
+	nc := alertstest.Connect(t, srv.URL())
+	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+	var got []string
+	for _, ev := range evs {
+		got = append(got, fmt.Sprintf("%s/%d", ev.Kind, ev.Seq))
+	}
+	if want := "[started/0 updated/1 ended/2]"; fmt.Sprint(got) != want {
+		t.Fatalf("messages %v, want %s", got, want)
 	}
 }

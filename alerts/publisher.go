@@ -332,8 +332,11 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	for _, r := range objects {
 		p.appendLocked(r)
 	}
-	if p.appendLocked(p.eventRecord(&ev, data, now)) {
-		p.open.note(&ev, tr.lastAbove) // saved once the spool is synced
+	if ev.Kind != KindEnded {
+		p.open.opening(&ev, tr.lastAbove) // journaled before it is spooled
+	}
+	if p.appendLocked(p.eventRecord(&ev, data, now)) && ev.Kind == KindEnded {
+		p.open.ended(ev.ID) // journaled once it is spooled
 	}
 	switch tr.kind {
 	case KindStarted:
@@ -355,32 +358,40 @@ func (p *Publisher) eventRecord(ev *Event, data []byte, now time.Time) spoolReco
 	}
 }
 
-// endLeftOpenLocked ends the events the last run left open (it crashed
-// before it could end them), with reason EndReasonRestart, then records
-// the events open now. It runs once, when Run has opened the spool.
-func (p *Publisher) endLeftOpenLocked() {
+// startJournalLocked reads the open events the last run journaled and
+// starts this run's journal with them and the events opened before Run.
+// It returns those the last run left open: it crashed before it could end
+// them.
+func (p *Publisher) startJournalLocked() []openEvent {
 	left, err := p.open.load()
 	if err != nil {
 		p.log.Error("alerts: events left open by the last run", "err", err)
 	}
+	for _, e := range left {
+		p.open.events[e.Last.ID] = e
+	}
+	p.open.report(p.open.compact())
+	return left
+}
+
+// endLeftOpenLocked ends the events the last run left open, with reason
+// EndReasonRestart.
+func (p *Publisher) endLeftOpenLocked(left []openEvent) {
 	now := p.now()
 	for _, e := range left {
-		if _, open := p.open.events[e.Last.ID]; open {
-			continue // reopened by this run (cannot happen: ids are new)
-		}
-		ev := e.ended(now)
+		ev := e.endMessage(now)
 		data, err := json.Marshal(ev)
 		if err != nil {
 			p.log.Error("alerts: encode the end of an event left open", "event", ev.ID, "err", err)
 			continue
 		}
-		p.appendLocked(p.eventRecord(&ev, data, now))
-		p.st.ended.Add(1)
+		if p.appendLocked(p.eventRecord(&ev, data, now)) {
+			p.open.ended(ev.ID)
+			p.st.ended.Add(1)
+		}
 		p.log.Warn("alerts: event left open by the last run ended", "event", ev.ID, "camera", ev.Camera, "rule", ev.Rule,
 			"started_at", ev.StartedAt, "end_reason", ev.EndReason)
 	}
-	// The next sync replaces the old list, once these ends are durable.
-	p.open.dirty = true
 }
 
 // unitScore is round4 of v clamped to [0, 1]; NaN is 0.

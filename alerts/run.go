@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -31,6 +32,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	p.durable.Store(onDisk)
 	p.mu.Lock()
 	p.spool = sp
+	left := p.startJournalLocked() // before the records it covers are spooled
 	pre := p.pre
 	p.pre = nil
 	for _, b := range pre {
@@ -39,7 +41,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			p.log.Error("alerts: record from before start DROPPED", "err", err)
 		}
 	}
-	p.endLeftOpenLocked()
+	p.endLeftOpenLocked(left)
 	p.mu.Unlock()
 	signal(p.wake)
 	if n, bytes := sp.Depth(); n > 0 {
@@ -82,6 +84,10 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		p.mu.Lock()
 		sp.abandon()
+		if p.open.f != nil {
+			p.open.f.Close() // unsynced, as a killed process leaves it
+			p.open.f = nil
+		}
 		p.stopped = true
 		p.mu.Unlock()
 		if emb != nil {
@@ -119,6 +125,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 	if _, err := p.syncOnce(); err != nil { // the shutdown's ends, also without a connection
 		p.log.Error("alerts: spool fsync at shutdown failed", "err", err)
 	}
+	p.mu.Lock()
+	p.open.close()
+	p.mu.Unlock()
 	p.closeSpool()
 	if emb != nil {
 		emb.Shutdown()
@@ -194,21 +203,27 @@ func (p *Publisher) syncLoop(ctx context.Context) error {
 	}
 }
 
-// syncOnce makes the spool durable, then records the open events as they
-// were before the sync (so the list never runs ahead of the spool).
+// syncOnce makes the open-events journal, then the spool durable (the
+// journal first: see openEvents).
 func (p *Publisher) syncOnce() (uint64, error) {
+	// The fsync runs outside the lock, which emits take.
 	p.mu.Lock()
-	list, changed := p.open.snapshot()
+	f, unsynced := p.open.f, p.open.unsynced
+	p.open.unsynced = false
 	p.mu.Unlock()
+	if f != nil && unsynced {
+		// Closed by a compaction meanwhile: that one was fsync'd.
+		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			p.rl.log1s(slog.LevelError, "journal", "alerts: open events journal fsync failed", "err", err)
+			p.mu.Lock()
+			p.open.unsynced = true
+			p.mu.Unlock()
+		}
+	}
 	d, err := p.spool.Sync()
 	if d > p.durable.Load() {
 		p.durable.Store(d)
 		signal(p.sendWake)
-	}
-	if changed && (err != nil || !p.open.save(list)) {
-		p.mu.Lock()
-		p.open.dirty = true // try again at the next sync
-		p.mu.Unlock()
 	}
 	return d, err
 }
