@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // ErrSpoolFull is returned by Append when the spool is at its byte or
@@ -77,6 +78,7 @@ type Spool struct {
 	checkpointed uint64
 	closed       bool
 	cached       int64
+	lock         *os.File // holds the directory's lock while open
 }
 
 // OpenSpool opens (creating if needed) the spool in dir, reading every
@@ -87,7 +89,17 @@ func OpenSpool(dir string, maxBytes int64, maxRecords int, log *slog.Logger) (*S
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
 	}
-	s := &Spool{dir: dir, maxBytes: maxBytes, maxRecs: maxRecords, log: log}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Spool{dir: dir, maxBytes: maxBytes, maxRecs: maxRecords, log: log, lock: lock}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeFiles()
+		}
+	}()
 	if b, err := os.ReadFile(filepath.Join(dir, spoolHeadFile)); err == nil {
 		h, perr := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 		if perr != nil {
@@ -119,7 +131,6 @@ func OpenSpool(dir string, maxBytes int64, maxRecords int, log *slog.Logger) (*S
 	s.next = s.head
 	for i, first := range firsts {
 		if err := s.load(first, i == len(firsts)-1); err != nil {
-			s.closeFiles()
 			return nil, err
 		}
 	}
@@ -128,7 +139,30 @@ func OpenSpool(dir string, maxBytes int64, maxRecords int, log *slog.Logger) (*S
 	// segments, and a torn tail may leave none of them (head = next).
 	s.head = s.next - uint64(len(s.index))
 	s.synced = s.next
+	ok = true
 	return s, nil
+}
+
+// spoolLockFile is locked (flock) by the process that has the spool open.
+const spoolLockFile = "LOCK"
+
+// lockDir takes dir's lock, or says which directory is in use: two
+// daemons on one state directory would deliver each other's records and
+// end each other's open events as left by a crash.
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, spoolLockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: lock: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("spool %s is in use by another process (another daemon with the same state_dir?)", dir)
+		}
+		return nil, fmt.Errorf("spool %s: lock: %w", dir, err)
+	}
+	return f, nil
 }
 
 func (s *Spool) load(first uint64, last bool) error {
@@ -483,6 +517,10 @@ func (s *Spool) closeFiles() {
 		seg.f.Close()
 	}
 	s.segs = nil
+	if s.lock != nil {
+		s.lock.Close() // releases the lock
+		s.lock = nil
+	}
 }
 
 // abandon closes the files without syncing or checkpointing, as a crash

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -293,4 +294,26 @@ func FuzzSpoolOpen(f *testing.F) {
 			t.Fatalf("append after open: %v", err)
 		}
 	})
+}
+
+// TestSpoolDirLocked: a second daemon on the same state directory is
+// refused, naming the directory: it would deliver the first one's records
+// and end its open events as left by a crash. Closing frees the directory.
+func TestSpoolDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	sp, err := OpenSpool(dir, 1<<20, 100, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenSpool(dir, 1<<20, 100, quietLog()); err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second open: %v, want the directory named as in use", err)
+	}
+	if err := sp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sp2, err := OpenSpool(dir, 1<<20, 100, quietLog())
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	sp2.Close()
 }
