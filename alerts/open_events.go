@@ -50,14 +50,15 @@ type journalLine struct {
 // The journal never lags the spool where it matters: a started or updated
 // message is journaled before its spool record is appended (so the ended
 // message a restart makes is numbered after every message the spool may
-// hold, and JetStream cannot drop it as a duplicate of one), an ended
-// message after it (so an event is never taken for ended while its ended
-// message is not in the spool). The journal is fsync'd before the spool,
-// which makes the same hold after a power loss.
+// hold, and JetStream cannot drop it as a duplicate of one), and fsync'd
+// before the spool is; an ended message only once the spool holding it
+// has been synced (so an event is never taken for ended while its ended
+// message could still be lost).
 type openEvents struct {
 	dir      string
 	log      *slog.Logger
 	events   map[string]openEvent // by event id
+	ending   map[string]openEvent // ended, not yet synced in the spool
 	f        *os.File             // the journal, once Run opened it
 	lines    int                  // lines written since the last compaction
 	unsynced bool                 // lines written since the last fsync
@@ -65,7 +66,7 @@ type openEvents struct {
 }
 
 func newOpenEvents(dir string, log *slog.Logger) *openEvents {
-	return &openEvents{dir: dir, log: log, events: map[string]openEvent{}}
+	return &openEvents{dir: dir, log: log, events: map[string]openEvent{}, ending: map[string]openEvent{}}
 }
 
 // opening records a started or updated message about to be spooled.
@@ -77,13 +78,28 @@ func (o *openEvents) opening(ev *Event, lastAbove time.Time) {
 	o.write(journalLine{Open: &e})
 }
 
-// ended records an ended message just spooled.
+// ended records an ended message just spooled; it is journaled by
+// confirmEnds once the spool has been synced.
 func (o *openEvents) ended(id string) {
-	if _, ok := o.events[id]; !ok {
-		return
+	if e, ok := o.events[id]; ok {
+		delete(o.events, id)
+		o.ending[id] = e
 	}
-	delete(o.events, id)
-	o.write(journalLine{End: id})
+}
+
+// takeEnds returns the events whose ended message is in the spool now.
+func (o *openEvents) takeEnds() []string {
+	return slices.Collect(maps.Keys(o.ending))
+}
+
+// confirmEnds journals the ends of ids, whose ended messages are synced.
+func (o *openEvents) confirmEnds(ids []string) {
+	for _, id := range ids {
+		if _, ok := o.ending[id]; ok {
+			delete(o.ending, id)
+			o.write(journalLine{End: id})
+		}
+	}
 }
 
 // write appends one line. Before Run opened the journal the list lives in
@@ -121,8 +137,10 @@ func (o *openEvents) report(err error) {
 // keeps it open for appending.
 func (o *openEvents) compact() error {
 	var buf bytes.Buffer
-	for _, id := range slices.Sorted(maps.Keys(o.events)) {
-		e := o.events[id]
+	all := maps.Clone(o.events)
+	maps.Copy(all, o.ending) // still open as far as a power loss goes
+	for _, id := range slices.Sorted(maps.Keys(all)) {
+		e := all[id]
 		b, err := json.Marshal(journalLine{Open: &e})
 		if err != nil {
 			return fmt.Errorf("open events: %w", err)

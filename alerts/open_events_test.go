@@ -148,3 +148,58 @@ func TestCrashRightAfterAnUpdate(t *testing.T) {
 		t.Fatalf("messages %v, want %s", got, want)
 	}
 }
+
+// TestLeftOpenEndedOnceTheSpoolHasRoom: the restart's ended message for
+// an event a crash left open does not fit a spool that is full at start
+// (NATS away for long: exactly when crashes and restarts pile up). It is
+// tried again in this run once the spool has room, not only at the next
+// start: an alarm raised on its started message must not stay on.
+func TestLeftOpenEndedOnceTheSpoolHasRoom(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	cfg.SpoolMaxRecords = 3
+	srv.Stop() // NATS away: records stay spooled
+	h := startPub(t, cfg)
+	alertstest.Eventually(t, 10*time.Second, "spool open", func() bool {
+		h.p.mu.Lock()
+		defer h.p.mu.Unlock()
+		return h.p.spool != nil
+	})
+	s := seg(0, 0.9)
+	s.Images.KeyFrame = nil
+	h.p.Submit(s)                                       // started
+	for h.p.CameraStatus("cam1", "online", "") == nil { // fill the spool
+	}
+	h.kill() // crash while the event is open
+
+	h2 := startPub(t, cfg) // spool still full at start
+	alertstest.Eventually(t, 10*time.Second, "second run's spool open", func() bool {
+		h2.p.mu.Lock()
+		defer h2.p.mu.Unlock()
+		return h2.p.spool != nil
+	})
+	if h2.p.st.spoolFull.Load() == 0 {
+		t.Fatal("the restart's ended was not refused by the full spool; the test's premise is gone")
+	}
+	srv.Start() // NATS back: the spool drains
+	alertstest.Eventually(t, 30*time.Second, "spool drained", func() bool { return h2.p.Stats().SpoolRecords == 0 && h2.p.Connected() })
+	nc := alertstest.Connect(t, srv.URL())
+	// Give the run a fair chance (bounded poll) to end the event now that
+	// the spool has room.
+	deadline := time.Now().Add(5 * time.Second)
+	var evs []Event
+	for {
+		evs = decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+		if len(evs) > 0 && evs[len(evs)-1].Kind == KindEnded || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(evs) == 0 || evs[len(evs)-1].Kind != KindEnded {
+		kinds := []string{}
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+		}
+		t.Fatalf("NATS is back and the spool drained, but the event the crash left open is still not ended (stream: %v); it waits for the next restart", kinds)
+	}
+}

@@ -60,6 +60,9 @@ type Publisher struct {
 	// open lists the open events on disk (under mu), for a restart after
 	// a crash to end them.
 	open *openEvents
+	// leftOpen are events the last run left open whose ended message did
+	// not fit the spool yet (under mu); the sync loop tries again.
+	leftOpen []openEvent
 
 	st counters
 }
@@ -375,9 +378,13 @@ func (p *Publisher) startJournalLocked() []openEvent {
 }
 
 // endLeftOpenLocked ends the events the last run left open, with reason
-// EndReasonRestart.
+// EndReasonRestart. Those whose ended message the spool cannot take yet
+// (full while NATS is away) stay in leftOpen, tried again by the sync
+// loop: an alarm raised on their started message must not stay on until
+// some later restart.
 func (p *Publisher) endLeftOpenLocked(left []openEvent) {
 	now := p.now()
+	var waiting []openEvent
 	for _, e := range left {
 		ev := e.endMessage(now)
 		data, err := json.Marshal(ev)
@@ -385,13 +392,19 @@ func (p *Publisher) endLeftOpenLocked(left []openEvent) {
 			p.log.Error("alerts: encode the end of an event left open", "event", ev.ID, "err", err)
 			continue
 		}
-		if p.appendLocked(p.eventRecord(&ev, data, now)) {
-			p.open.ended(ev.ID)
-			p.st.ended.Add(1)
+		if !p.appendLocked(p.eventRecord(&ev, data, now)) {
+			waiting = append(waiting, e)
+			continue
 		}
+		p.open.ended(ev.ID)
+		p.st.ended.Add(1)
 		p.log.Warn("alerts: event left open by the last run ended", "event", ev.ID, "camera", ev.Camera, "rule", ev.Rule,
 			"started_at", ev.StartedAt, "end_reason", ev.EndReason)
 	}
+	if len(waiting) > 0 && len(p.leftOpen) == 0 {
+		p.log.Error("alerts: events left open by the last run wait for room in the spool to be ended", "events", len(waiting))
+	}
+	p.leftOpen = waiting
 }
 
 // unitScore is round4 of v clamped to [0, 1]; NaN is 0.

@@ -191,6 +191,11 @@ func (p *Publisher) syncLoop(ctx context.Context) error {
 				p.rl.log1s(slog.LevelError, "fsync", "alerts: spool fsync failed", "err", err)
 			}
 		case <-t.C:
+			p.mu.Lock()
+			if len(p.leftOpen) > 0 {
+				p.endLeftOpenLocked(p.leftOpen)
+			}
+			p.mu.Unlock()
 			// A failed fsync is retried here too: no new record may come
 			// to wake the loop, and the sender waits for durable ones.
 			if _, err := p.syncOnce(); err != nil {
@@ -210,6 +215,7 @@ func (p *Publisher) syncOnce() (uint64, error) {
 	p.mu.Lock()
 	f, unsynced := p.open.f, p.open.unsynced
 	p.open.unsynced = false
+	ends := p.open.takeEnds()
 	p.mu.Unlock()
 	if f != nil && unsynced {
 		// Closed by a compaction meanwhile: that one was fsync'd.
@@ -224,6 +230,11 @@ func (p *Publisher) syncOnce() (uint64, error) {
 	if d > p.durable.Load() {
 		p.durable.Store(d)
 		signal(p.sendWake)
+	}
+	if err == nil && len(ends) > 0 {
+		p.mu.Lock()
+		p.open.confirmEnds(ends)
+		p.mu.Unlock()
 	}
 	return d, err
 }
