@@ -137,6 +137,14 @@ type Camera struct {
 
 	decoded, analysed, segments, segDrops, reconnects, decodeErrs atomic.Uint64
 	lastDropLog                                                   atomic.Int64
+
+	// wallOffset is the camera's clock minus ours, as the last RTCP
+	// sender report put it (set when haveWallOffset). A new session's
+	// units before its first report are moved by it, so that their times
+	// do not jump to receive times and back at every reconnect of a camera
+	// whose clock is off. Used by one session at a time.
+	wallOffset     time.Duration
+	haveWallOffset bool
 }
 
 // NewCamera returns a camera; it does no I/O.
@@ -418,7 +426,14 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 			// unit goes in, so that it keeps its own.
 			clear(units)
 		}
-		units[key] = unitInfo{wall: au.Wall, gap: au.Discontinuity, rtcp: au.WallFromRTCP}
+		wall, rtcp := au.Wall, au.WallFromRTCP
+		switch {
+		case rtcp:
+			c.wallOffset, c.haveWallOffset = wall.Sub(time.Now()), true
+		case c.haveWallOffset:
+			wall, rtcp = wall.Add(c.wallOffset), true
+		}
+		units[key] = unitInfo{wall: wall, gap: au.Discontinuity, rtcp: rtcp}
 		if err := dec.Decode(au.Data, key, onPic); err != nil {
 			c.decodeErrs.Add(1)
 		}

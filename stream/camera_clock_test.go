@@ -9,37 +9,55 @@ import (
 	"github.com/anyanomaly/anyanomaly/stream/streamtest"
 )
 
-// TestNoSegmentAcrossTheRTCPSwitch: a camera an hour behind sends its
-// first RTCP sender report after 10 s; until then frames carry receive
-// times. Frames on both clocks must not share a segment: such a segment
-// starts on one clock and ends on the other (here: an hour before it
-// starts), and the alerts measure MinDuration/CloseAfter from its Start.
-func TestNoSegmentAcrossTheRTCPSwitch(t *testing.T) {
+// TestCameraClockAcrossSwitchAndReconnect: a camera an hour behind sends
+// its first RTCP sender report after 10 s; until then frames carry
+// receive times.
+//   - Frames on both clocks must not share a segment: such a segment
+//     starts on one clock and ends on the other (an hour before it starts).
+//   - After a reconnect, the new session's frames before its own first
+//     report keep the camera's clock as last measured: they once went back
+//     to receive times, a jump of an hour forward and back at every
+//     reconnect.
+func TestCameraClockAcrossSwitchAndReconnect(t *testing.T) {
 	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, FPS: 10, Seconds: 2, GOP: 10})
-	url := streamtest.StartReplay(t, clip, streamtest.Loop(), streamtest.TCPOnly(), streamtest.ClockOffset(-time.Hour))
-	cam := stream.NewCamera(stream.CameraConfig{ID: "c1", URL: url, Transport: "tcp", SegmentFrames: 8, Stride: 8, LongSide: 160, SampleFPS: 10},
+	rep := streamtest.NewReplay(t, clip, streamtest.Loop(), streamtest.TCPOnly(), streamtest.ClockOffset(-time.Hour))
+	cam := stream.NewCamera(stream.CameraConfig{ID: "c1", URL: rep.URL(), Transport: "tcp", SegmentFrames: 8, Stride: 8, LongSide: 160, SampleFPS: 10,
+		BackoffMin: 100 * time.Millisecond, BackoffMax: 200 * time.Millisecond},
 		stream.Deps{Logger: testLogger(t)})
 	stop := runCamera(t, cam)
 	defer stop()
-	deadline := time.After(40 * time.Second)
-	var prev *segment.Segment
-	for {
+	behind := func(w time.Time) bool { return time.Since(w) > 30*time.Minute }
+	next := func(deadline <-chan time.Time) *segment.Segment {
+		t.Helper()
 		select {
 		case s := <-cam.Segments():
-			behind := func(w time.Time) bool { return time.Since(w) > 30*time.Minute }
 			if behind(s.Start()) != behind(s.End()) {
-				t.Fatalf("segment %d mixes clocks: starts %v, ends %v (%v before its start)", s.Seq, s.Start(), s.End(), s.Start().Sub(s.End()))
+				t.Fatalf("segment %d mixes clocks: starts %v, ends %v", s.Seq, s.Start(), s.End())
 			}
-			if behind(s.End()) && prev != nil && !behind(prev.End()) {
-				t.Logf("clean switch between segments %d and %d", prev.Seq, s.Seq)
-				return
-			}
-			if prev != nil {
-				prev.Release()
-			}
-			prev = s
+			return s
 		case <-deadline:
-			t.Fatal("no RTCP-stamped segment within 40 s")
+			t.Fatal("no segment in time")
+			return nil
 		}
+	}
+	deadline := time.After(40 * time.Second)
+	for s := next(deadline); !behind(s.End()); s = next(deadline) {
+		s.Release()
+	}
+	// On the camera's clock now. A reconnect must not bring receive times
+	// back (the new session's first report comes 10 s after it starts).
+	rep.Stop()
+	rep.Start()
+	for cam.Stats().Reconnects == 0 {
+		if s := next(deadline); !behind(s.End()) {
+			t.Fatalf("segment %d before the reconnect on receive times again", s.Seq)
+		}
+	}
+	for range 3 {
+		s := next(deadline)
+		if !behind(s.End()) {
+			t.Fatalf("segment %d after the reconnect on receive times (%v), not on the camera's clock", s.Seq, s.End())
+		}
+		s.Release()
 	}
 }
