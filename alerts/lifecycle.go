@@ -138,20 +138,45 @@ func (l *lifecycle) push(v float64) {
 // latest one's to count as a clock step rather than jitter.
 const ClockStepMin = 2 * time.Second
 
+// ClockJumpMin is how far the segments' clock must run ahead of the
+// daemon's between two scores, beyond twice a segment's span (scores that
+// queued behind a slow model arrive in a burst, a segment apart), to count
+// as a clock jump forward.
+const ClockJumpMin = 30 * time.Second
+
+// jumpedForward reports whether s, arriving now, puts the segments' clock
+// ahead of the daemon's since the latest score (which arrived at lastWall)
+// by more than the lifecycle can explain.
+func (l *lifecycle) jumpedForward(s *detector.SegmentScore, now, lastWall time.Time) bool {
+	if !l.seen || lastWall.IsZero() {
+		return false
+	}
+	ahead := s.End.Sub(l.lastT) - now.Sub(lastWall)
+	return ahead > ClockJumpMin+2*max(s.End.Sub(s.Start), 0)
+}
+
 // open reports whether an event is open.
 func (l *lifecycle) open() bool { return l.phase == phaseOpen }
 
 // observe feeds one segment. It returns ok=false for a segment numbered
 // at or below the latest one (late, or a duplicate), which is ignored.
 func (l *lifecycle) observe(s *detector.SegmentScore) (tr transition, emit, ok bool) {
-	stepped := false
+	return l.observeJump(s, false)
+}
+
+// observeJump is observe for a segment whose clock the caller saw jump
+// forward (it ran ahead of the daemon's): handled like a step back.
+func (l *lifecycle) observeJump(s *detector.SegmentScore, jumped bool) (tr transition, emit, ok bool) {
+	stepped := jumped
 	if l.seen && s.Seq <= l.lastSeq {
 		// A lower number is a late segment whatever its time: after a
 		// clock step back, a late one from before it has a later time.
 		// The same number again is a duplicate.
 		return tr, false, false
 	}
-	if l.seen && l.lastT.Sub(s.End) > ClockStepMin {
+	if !l.seen {
+		stepped = false
+	} else if l.lastT.Sub(s.End) > ClockStepMin {
 		// A later segment with a much earlier time: the clock was stepped
 		// back (NTP, a camera's first RTCP report after receive times).
 		// What was measured on the old clock cannot be compared with the

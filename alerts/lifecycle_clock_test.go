@@ -301,3 +301,40 @@ func TestJitterIsNotAClockStep(t *testing.T) {
 		t.Fatal("a duplicate segment number was taken")
 	}
 }
+
+// TestClockJumpForward: the segments' clock running ahead of the daemon's
+// by far more than the time between two scores (a camera whose clock is
+// ahead at its first RTCP report, NTP stepping forward) is a clock step
+// too: a pending run from before it must not count the jump towards
+// MinDuration, and an open event ends ("clock changed") rather than
+// meeting CloseAfter in one segment.
+func TestClockJumpForward(t *testing.T) {
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	clk := &fakeClock{t: t0}
+	rule := fastRule
+	rule.MinDuration = 10 * time.Second
+	p := startPubClock(t, cfg, clk.now, rule)
+	p.Submit(segAt(0, t0, 0.9)) // pending
+	clk.advance(time.Second)
+	ahead := t0.Add(time.Hour)
+	p.Submit(segAt(1, ahead, 0.9))
+	if st := p.Stats(); st.EventsStarted != 0 {
+		t.Fatalf("a jump of an hour forward met MinDuration 10s at once: %+v", st)
+	}
+	for i := 1; i <= 10; i++ {
+		clk.advance(time.Second)
+		p.Submit(segAt(1+i, ahead.Add(time.Duration(i)*time.Second), 0.9))
+	}
+	rs := p.RuleStates()
+	if st := p.Stats(); st.EventsStarted != 1 || !rs[0].StartedAt.Equal(ahead) {
+		t.Fatalf("10 s of high segments on the new clock: %+v, started_at %v; want one event from %v", st, rs[0].StartedAt, ahead)
+	}
+	// Scores arriving in a burst (a slow model catching up) are no jump.
+	for i := 11; i <= 40; i++ {
+		p.Submit(segAt(1+i, ahead.Add(time.Duration(i)*time.Second), 0.9))
+	}
+	if st := p.Stats(); st.EventsEnded != 0 {
+		t.Fatalf("30 queued scores in a burst ended the event: %+v", st)
+	}
+}

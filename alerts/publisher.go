@@ -224,10 +224,11 @@ func (p *Publisher) Submit(s detector.SegmentScore) {
 		p.rl.log1s(slog.LevelWarn, "unknown", "alerts: score for an unknown camera or rule ignored", "camera", s.CameraID, "rule", s.RuleID)
 		return
 	}
-	tr, emit, ok := rs.lc.observe(&s)
+	now := p.now()
+	tr, emit, ok := rs.lc.observeJump(&s, rs.lc.jumpedForward(&s, now, rs.lastWall))
 	if ok {
 		// Only accepted scores keep an open event alive.
-		rs.lastWall = p.now()
+		rs.lastWall = now
 	}
 	if !ok {
 		p.st.outOfOrder.Add(1)
