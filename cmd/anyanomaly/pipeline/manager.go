@@ -55,6 +55,9 @@ type managerDeps struct {
 	Scores *scoreBook
 	// NewCamera builds a camera's ingest; it does no I/O.
 	NewCamera func(stream.CameraConfig, stream.Deps) ingest
+	// StatusRetry is how often a camera status the publisher could not
+	// take (its spool full) is offered again (0 = 5 s).
+	StatusRetry time.Duration
 }
 
 // Manager is the daemon's CameraManager: one isolated pipeline per
@@ -76,6 +79,9 @@ type Manager struct {
 	// nextSeq keeps a forgotten camera's numbering: enabled again, it
 	// goes on (scores of its old segments may still be in flight).
 	nextSeq map[string]uint64
+	// unsentRemovals are removed cameras whose "offline" status the
+	// publisher could not take yet.
+	unsentRemovals map[string]bool
 }
 
 // forgetLocked drops a removed camera's entry, keeping its numbering.
@@ -116,10 +122,13 @@ type cameraRun struct {
 	// set when a newer run takes over (both under entry.seqMu).
 	seqBase uint64
 	retired bool
-	// status is the run's last state and reason published (under
-	// Manager.mu): a camera retrying with the same failure is not news on
-	// every try; a new run (a restart) reports afresh.
-	status [2]string
+	// status is the run's last state and reason published, want the
+	// latest reported (both under Manager.mu): a camera retrying with the
+	// same failure is not news on every try; a status the publisher could
+	// not take is offered again; a new run (a restart) reports afresh.
+	status, want [2]string
+	// statusFailed is set while publishing want fails (logged once).
+	statusFailed bool
 }
 
 func newManager(deps managerDeps) *Manager {
@@ -129,15 +138,24 @@ func newManager(deps managerDeps) *Manager {
 	if deps.NewCamera == nil {
 		deps.NewCamera = newCamera
 	}
-	return &Manager{deps: deps, log: deps.Logger, wake: make(chan struct{}, 1), cams: map[string]*cameraEntry{}, nextSeq: map[string]uint64{}}
+	if deps.StatusRetry <= 0 {
+		deps.StatusRetry = 5 * time.Second
+	}
+	return &Manager{deps: deps, log: deps.Logger, wake: make(chan struct{}, 1), cams: map[string]*cameraEntry{},
+		nextSeq: map[string]uint64{}, unsentRemovals: map[string]bool{}}
 }
 
 // Run starts the pipelines Reconcile asks for until ctx ends, then stops
 // them all and returns once every camera goroutine has.
 func (m *Manager) Run(ctx context.Context) error {
+	retry := time.NewTicker(m.deps.StatusRetry)
+	defer retry.Stop()
 	for {
 		m.startPending(ctx)
 		select {
+		case <-retry.C:
+			m.retryStatuses()
+			continue
 		case <-ctx.Done():
 			m.mu.Lock()
 			m.stopped = true
@@ -269,15 +287,43 @@ func (m *Manager) onState(r *cameraRun, st stream.CameraStats) {
 	}
 	// The camera masks credentials in its errors; masking again costs
 	// nothing and keeps a password out of the event stream for sure.
-	status := [2]string{state, redact.URLsInText(st.LastError)}
-	if status == r.status {
+	r.want = [2]string{state, redact.URLsInText(st.LastError)}
+	m.publishLocked(r)
+}
+
+// publishLocked offers r's wanted status to the publisher unless it is
+// the one published last.
+func (m *Manager) publishLocked(r *cameraRun) {
+	if r.want == r.status || r.want == ([2]string{}) {
 		return
 	}
-	if err := m.deps.Alerts.CameraStatus(st.ID, status[0], status[1]); err != nil {
-		m.log.Warn("camera status not published", "camera", st.ID, "err", err)
+	if err := m.deps.Alerts.CameraStatus(r.entry.id, r.want[0], r.want[1]); err != nil {
+		if !r.statusFailed {
+			m.log.Warn("camera status not published; offered again every few seconds", "camera", r.entry.id, "state", r.want[0], "err", err)
+		}
+		r.statusFailed = true
 		return
 	}
-	r.status = status
+	r.status, r.statusFailed = r.want, false
+}
+
+// retryStatuses offers again the statuses the publisher could not take.
+func (m *Manager) retryStatuses() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return
+	}
+	for _, e := range m.cams {
+		if r := e.cur; r != nil && r.cancel != nil {
+			m.publishLocked(r)
+		}
+	}
+	for id := range m.unsentRemovals {
+		if m.deps.Alerts.CameraStatus(id, "offline", "camera removed") == nil {
+			delete(m.unsentRemovals, id)
+		}
+	}
 }
 
 // Reconcile brings the cameras to cfg as diff says; it starts and stops
@@ -315,7 +361,8 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		}
 		m.deps.Alerts.RemoveCamera(cd.ID, "camera removed")
 		if err := m.deps.Alerts.CameraStatus(cd.ID, "offline", "camera removed"); err != nil {
-			m.log.Warn("camera status not published", "camera", cd.ID, "err", err)
+			m.log.Warn("camera status not published; offered again every few seconds", "camera", cd.ID, "err", err)
+			m.unsentRemovals[cd.ID] = true
 		}
 		// The detector first: from then on, results still in flight leave
 		// the gate alone, so the state forgotten below stays forgotten.
@@ -335,6 +382,7 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		return errors.New("not in the configuration")
 	}
 	restart := cd.Change == configs.CameraRestart || cd.Change == configs.CameraAdded || e == nil || e.cur == nil
+	delete(m.unsentRemovals, c.ID) // back: its run reports its own status
 	if e == nil {
 		e = &cameraEntry{id: c.ID, nextSeq: m.nextSeq[c.ID]}
 		m.cams[c.ID] = e

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -194,4 +195,134 @@ cameras:
 	if got := al.published(); !slices.Equal(got, want) {
 		t.Fatalf("published %q, want %q", got, want)
 	}
+}
+
+// fullOnceAlerts refuses the first status (the spool was full), then
+// takes every one.
+type fullOnceAlerts struct {
+	nopAlerts
+	mu    sync.Mutex
+	calls []string
+}
+
+func (a *fullOnceAlerts) CameraStatus(_, state, _ string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = append(a.calls, state)
+	if len(a.calls) == 1 {
+		return errors.New("alerts: status of camera c1: not spooled (spool full or publisher stopped)")
+	}
+	return nil
+}
+
+func (a *fullOnceAlerts) n() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.calls)
+}
+
+// TestDroppedStatusIsSentAgain: a status the publisher could not take
+// (its spool full) is offered again. The camera's state callback alone
+// would never do it for a camera that streams steadily: its dropped
+// "online" would leave its last word on the stream "backoff" for as long
+// as it streams.
+func TestDroppedStatusIsSentAgain(t *testing.T) {
+	al := &fullOnceAlerts{}
+	m := newManager(managerDeps{Detector: &choosyDetector{}, Gate: nopGate{}, Alerts: al, Scores: newScoreBook(), StatusRetry: 20 * time.Millisecond,
+		NewCamera: func(c stream.CameraConfig, d stream.Deps) ingest {
+			return &statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}
+		}})
+	cfg, err := configs.Parse("x.yaml", []byte(`
+cameras:
+  - id: c1
+    url: rtsp://127.0.0.1:1/none
+    rules:
+      - id: r1
+        texts: ["red square"]
+`), configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Reconcile(t.Context(), cfg, configs.Diff(nil, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(15 * time.Second)
+	for al.n() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if al.n() < 2 {
+		t.Fatalf("the dropped \"online\" of a camera that keeps streaming was never sent again (CameraStatus calls: %d)", al.n())
+	}
+}
+
+// refuseOfflineOnce refuses the first "offline" (the spool was full).
+type refuseOfflineOnce struct {
+	nopAlerts
+	mu      sync.Mutex
+	offline int
+	online  bool
+}
+
+func (a *refuseOfflineOnce) CameraStatus(_, state, _ string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch state {
+	case "online":
+		a.online = true
+	case "offline":
+		a.offline++
+		if a.offline == 1 {
+			return errors.New("alerts: status of camera c1: not spooled (spool full or publisher stopped)")
+		}
+	}
+	return nil
+}
+
+func (a *refuseOfflineOnce) counts() (bool, int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.online, a.offline
+}
+
+// TestRemovalStatusIsSentAgain: a removed camera's "offline" that the
+// publisher could not take is offered again too.
+func TestRemovalStatusIsSentAgain(t *testing.T) {
+	al := &refuseOfflineOnce{}
+	m := newManager(managerDeps{Detector: &choosyDetector{}, Gate: nopGate{}, Alerts: al, Scores: newScoreBook(), StatusRetry: 20 * time.Millisecond,
+		NewCamera: func(c stream.CameraConfig, d stream.Deps) ingest {
+			return &statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}
+		}})
+	env := configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }}
+	doc := func(enabled string) *configs.Config {
+		cfg, err := configs.Parse("x.yaml", []byte("cameras:\n  - id: c1\n    enabled: "+enabled+"\n    url: rtsp://127.0.0.1:1/none\n    rules: [{id: r1, texts: [red square]}]\n"), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	on, off := doc("true"), doc("false")
+	if err := m.Reconcile(t.Context(), on, configs.Diff(nil, on)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitCond := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitCond("online", func() bool { online, _ := al.counts(); return online })
+	if err := m.Reconcile(t.Context(), off, configs.Diff(on, off)); err != nil {
+		t.Fatal(err)
+	}
+	waitCond("offline offered again", func() bool { _, n := al.counts(); return n >= 2 })
 }
