@@ -429,7 +429,7 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 		wall, rtcp := au.Wall, au.WallFromRTCP
 		switch {
 		case rtcp:
-			c.wallOffset, c.haveWallOffset = wall.Sub(time.Now()), true
+			c.wallOffset, c.haveWallOffset = time.Until(wall), true
 		case c.haveWallOffset:
 			wall, rtcp = wall.Add(c.wallOffset), true
 		}
