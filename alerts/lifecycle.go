@@ -151,8 +151,15 @@ func (l *lifecycle) jumpedForward(s *detector.SegmentScore, now, lastWall time.T
 	if !l.seen || lastWall.IsZero() {
 		return false
 	}
+	span := max(s.End.Sub(s.Start), 0)
 	ahead := s.End.Sub(l.lastT) - now.Sub(lastWall)
-	return ahead > ClockJumpMin+2*max(s.End.Sub(s.Start), 0)
+	// Segments skipped in between (dropped by the detector's bounded queue
+	// or the daemon's score queue) explain as much time as they span.
+	var skipped time.Duration
+	if s.Seq > l.lastSeq {
+		skipped = time.Duration(min(s.Seq-l.lastSeq, 1<<20)) * span
+	}
+	return ahead > ClockJumpMin+2*span && s.End.Sub(l.lastT) > skipped+ClockJumpMin
 }
 
 // open reports whether an event is open.

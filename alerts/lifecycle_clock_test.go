@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,18 +43,7 @@ func (c *fakeClock) waitReads(t *testing.T, n int64) {
 // (nil: the real one).
 func startPubClock(t *testing.T, cfg Config, now func() time.Time, rules ...Rule) *Publisher {
 	t.Helper()
-	p, err := New(cfg, Deps{Log: quietLog(), Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetCamera("cam1", "Camera cam1", rules); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- p.Run(ctx) }()
-	t.Cleanup(func() { _ = h.stop() })
-	return p
+	return startPubWith(t, cfg, Deps{Log: quietLog(), Now: now}, []string{"cam1"}, rules...).p
 }
 
 // segAt is segment seq of cam1/fall, one second long from start.

@@ -63,6 +63,7 @@ type openEvents struct {
 	lines    int                  // lines written since the last compaction
 	unsynced bool                 // lines written since the last fsync
 	failed   bool                 // the last write failed (logged once)
+	active   bool                 // Run started the journal (and has not closed it)
 }
 
 func newOpenEvents(dir string, log *slog.Logger) *openEvents {
@@ -106,11 +107,12 @@ func (o *openEvents) confirmEnds(ids []string) {
 // memory only; Run writes it out. A failed write is logged once until one
 // succeeds again: the publisher goes on, its events are spooled.
 func (o *openEvents) write(l journalLine) {
-	if o.f == nil {
+	if !o.active {
 		return
 	}
 	var err error
-	if o.lines >= compactAfter {
+	if o.f == nil || o.lines >= compactAfter {
+		// Also a journal the start could not write: tried again here.
 		err = o.compact()
 	} else {
 		var b []byte
@@ -175,6 +177,7 @@ func (o *openEvents) compact() error {
 }
 
 func (o *openEvents) close() {
+	o.active = false
 	if o.f != nil {
 		if err := o.f.Sync(); err != nil {
 			o.log.Error("alerts: open events journal", "err", err)

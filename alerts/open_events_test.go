@@ -1,9 +1,7 @@
 package alerts
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +72,7 @@ func TestUnreadableOpenEventsJournal(t *testing.T) {
 	f.Close()
 
 	var logs syncBuffer
-	p := startPubLog(t, cfg, slogTo(&logs))
+	p := startPubWith(t, cfg, Deps{Log: slogTo(&logs)}, []string{"cam1"}, fastRule).p
 	waitDelivered(t, p, 1)
 	if !strings.Contains(logs.String(), journal) || !strings.Contains(logs.String(), "1 lines unreadable") {
 		t.Errorf("log does not name the damaged journal:\n%s", logs.String())
@@ -84,24 +82,6 @@ func TestUnreadableOpenEventsJournal(t *testing.T) {
 	if len(evs) != 2 || evs[1].EndReason != EndReasonRestart {
 		t.Fatalf("messages %+v, want the event started and ended after the restart", evs)
 	}
-}
-
-// startPubLog starts a publisher for cam1 logging to log; it is stopped
-// when the test ends.
-func startPubLog(t *testing.T, cfg Config, log *slog.Logger) *Publisher {
-	t.Helper()
-	p, err := New(cfg, Deps{Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetCamera("cam1", "Camera cam1", []Rule{fastRule}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- p.Run(ctx) }()
-	t.Cleanup(func() { _ = h.stop() })
-	return p
 }
 
 // TestCrashRightAfterAnUpdate: the process dies right after an event's
@@ -114,16 +94,8 @@ func TestCrashRightAfterAnUpdate(t *testing.T) {
 	cfg := testConfig(t, srv.URL())
 	rule := fastRule
 	rule.PeakStep = 0.1
-	p, err := New(cfg, Deps{Log: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetCamera("cam1", "Camera cam1", []Rule{rule}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- p.Run(ctx) }()
+	h := startPubWith(t, cfg, Deps{Log: quietLog()}, []string{"cam1"}, rule)
+	p := h.p
 	alertstest.Eventually(t, 10*time.Second, "spool open", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()

@@ -55,6 +55,7 @@ type Publisher struct {
 	serverURL atomic.Pointer[string]
 	started   time.Time
 	killed    atomic.Bool // tests: end Run as a crash would
+	ran       atomic.Bool // Run was called: a publisher runs once
 	// flushFor is Config.ShutdownTimeout, changeable while running.
 	flushFor atomic.Int64
 	// open lists the open events on disk (under mu), for a restart after
@@ -63,8 +64,16 @@ type Publisher struct {
 	// leftOpen are events the last run left open whose ended message did
 	// not fit the spool yet (under mu); the sync loop tries again.
 	leftOpen []openEvent
+	// unsentEnds are this run's ended messages the spool refused (under
+	// mu); the sync loop tries again.
+	unsentEnds []unsentEnd
 
 	st counters
+}
+
+type unsentEnd struct {
+	id  string
+	rec spoolRecord
 }
 
 type cameraState struct {
@@ -339,8 +348,15 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	if ev.Kind != KindEnded {
 		p.open.opening(&ev, tr.lastAbove) // journaled before it is spooled
 	}
-	if p.appendLocked(p.eventRecord(&ev, data, now)) && ev.Kind == KindEnded {
-		p.open.ended(ev.ID) // journaled once it is spooled
+	rec := p.eventRecord(&ev, data, now)
+	switch {
+	case p.appendLocked(rec):
+		if ev.Kind == KindEnded {
+			p.open.ended(ev.ID) // journaled once it is spooled
+		}
+	case ev.Kind == KindEnded && p.spool != nil && !p.stopped:
+		// The alarm raised on started must not stay on: tried again.
+		p.unsentEnds = append(p.unsentEnds, unsentEnd{id: ev.ID, rec: rec})
 	}
 	switch tr.kind {
 	case KindStarted:
@@ -371,11 +387,74 @@ func (p *Publisher) startJournalLocked() []openEvent {
 	if err != nil {
 		p.log.Error("alerts: events left open by the last run", "err", err)
 	}
+	left = p.foldSpoolLocked(left)
 	for _, e := range left {
 		p.open.events[e.Last.ID] = e
 	}
+	p.open.active = true
 	p.open.report(p.open.compact())
 	return left
+}
+
+// foldSpoolLocked adds to left what the spool (durable, maybe beyond
+// the journal after a power loss) says of events: a started or updated
+// message numbered after the journal's keeps its event open, an ended one
+// closes it.
+func (p *Publisher) foldSpoolLocked(left []openEvent) []openEvent {
+	open := map[string]openEvent{}
+	var order []string
+	for _, e := range left {
+		open[e.Last.ID] = e
+		order = append(order, e.Last.ID)
+	}
+	head, next := p.spool.Bounds()
+	for q := head; q < next; q++ {
+		b, err := p.spool.Read(q)
+		if err != nil {
+			continue
+		}
+		r, err := decodeRecord(b)
+		if err != nil || r.Kind != recMessage {
+			continue
+		}
+		kind := ""
+		for _, h := range r.Headers {
+			if h[0] == HeaderKind {
+				kind = h[1]
+			}
+		}
+		if kind == "" {
+			continue
+		}
+		var ev Event
+		if json.Unmarshal(r.Data, &ev) != nil {
+			continue
+		}
+		if kind == KindEnded {
+			delete(open, ev.ID)
+			continue
+		}
+		if e, ok := open[ev.ID]; ok && e.Last.Seq >= ev.Seq {
+			continue
+		}
+		ev.Snapshots = nil
+		e := openEvent{Last: ev, LastAbove: ev.Time}
+		if !usable(&e) {
+			continue
+		}
+		if _, ok := open[ev.ID]; !ok {
+			order = append(order, ev.ID)
+		}
+		open[ev.ID] = e
+	}
+	out := left[:0:0]
+	for _, id := range order {
+		if e, ok := open[id]; ok {
+			out = append(out, e)
+			delete(open, id)
+		}
+	}
+	return out
 }
 
 // endLeftOpenLocked ends the events the last run left open, with reason
@@ -383,7 +462,7 @@ func (p *Publisher) startJournalLocked() []openEvent {
 // (full while NATS is away) stay in leftOpen, tried again by the sync
 // loop: an alarm raised on their started message must not stay on until
 // some later restart.
-func (p *Publisher) endLeftOpenLocked(left []openEvent) {
+func (p *Publisher) endLeftOpenLocked(left []openEvent, retry bool) {
 	now := p.now()
 	var waiting []openEvent
 	for _, e := range left {
@@ -393,7 +472,7 @@ func (p *Publisher) endLeftOpenLocked(left []openEvent) {
 			p.log.Error("alerts: encode the end of an event left open", "event", ev.ID, "err", err)
 			continue
 		}
-		if !p.appendLocked(p.eventRecord(&ev, data, now)) {
+		if ok, _ := p.appendRecLocked(p.eventRecord(&ev, data, now), !retry); !ok {
 			waiting = append(waiting, e)
 			continue
 		}
@@ -427,22 +506,45 @@ func round4(v float64) float64 {
 // small memory buffer) and reports whether it did. A full spool drops the
 // record loudly.
 func (p *Publisher) appendLocked(r spoolRecord) bool {
+	ok, _ := p.appendRecLocked(r, true)
+	return ok
+}
+
+// retryEndsLocked offers the ended messages the spool refused again; a
+// refusal is not counted again.
+func (p *Publisher) retryEndsLocked() {
+	for len(p.unsentEnds) > 0 {
+		u := p.unsentEnds[0]
+		if ok, _ := p.appendRecLocked(u.rec, false); !ok {
+			return
+		}
+		p.open.ended(u.id)
+		p.unsentEnds = p.unsentEnds[1:]
+	}
+}
+
+// appendRecLocked is appendLocked; count=false neither counts nor logs a
+// full spool (a retry of a record already counted).
+func (p *Publisher) appendRecLocked(r spoolRecord, count bool) (bool, error) {
 	b := r.encode()
 	switch {
 	case p.stopped:
 		p.st.spoolErrors.Add(1)
 		p.rl.log1s(slog.LevelError, "stopped", "alerts: record after shutdown dropped", "subject", r.Target)
-		return false
+		return false, nil
 	case p.spool == nil:
 		if len(p.pre) >= preRunLimit {
 			p.st.spoolFull.Add(1)
 			p.rl.log1s(slog.LevelError, "prefull", "alerts: publisher not running yet and its buffer is full; record DROPPED", "subject", r.Target)
-			return false
+			return false, nil
 		}
 		p.pre = append(p.pre, b)
-		return true
+		return true, nil
 	}
 	if _, err := p.spool.Append(b); err != nil {
+		if errors.Is(err, ErrSpoolFull) && !count {
+			return false, err
+		}
 		if errors.Is(err, ErrSpoolFull) {
 			p.st.spoolFull.Add(1)
 			p.rl.log1s(slog.LevelError, "full", "alerts: spool full, record DROPPED (NATS unreachable for too long?)",
@@ -451,10 +553,10 @@ func (p *Publisher) appendLocked(r spoolRecord) bool {
 			p.st.spoolErrors.Add(1)
 			p.rl.log1s(slog.LevelError, "spoolerr", "alerts: spool write failed, record DROPPED", "subject", r.Target, "err", err)
 		}
-		return false
+		return false, err
 	}
 	signal(p.wake)
-	return true
+	return true, nil
 }
 
 // Connected reports whether the publisher holds a live NATS connection

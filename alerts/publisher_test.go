@@ -46,15 +46,22 @@ type harness struct {
 
 func startPub(t testing.TB, cfg Config, cams ...string) *harness {
 	t.Helper()
-	p, err := New(cfg, Deps{Log: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(cams) == 0 {
 		cams = []string{"cam1"}
 	}
+	return startPubWith(t, cfg, Deps{Log: quietLog()}, cams, fastRule)
+}
+
+// startPubWith starts a publisher with deps for cams, each with rules,
+// stopped when the test ends.
+func startPubWith(t testing.TB, cfg Config, deps Deps, cams []string, rules ...Rule) *harness {
+	t.Helper()
+	p, err := New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range cams {
-		if err := p.SetCamera(c, "Camera "+c, []Rule{fastRule}); err != nil {
+		if err := p.SetCamera(c, "Camera "+c, rules); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -23,6 +23,10 @@ import (
 // flushes for at most ShutdownTimeout, and closes everything. It returns
 // nil after a clean shutdown.
 func (p *Publisher) Run(ctx context.Context) error {
+	if p.ran.Swap(true) {
+		// Its spool, journal and lifecycles end with the first run.
+		return errors.New("alerts: Run called twice; a publisher runs once")
+	}
 	p.started = p.now()
 	sp, err := OpenSpool(p.cfg.SpoolDir, p.cfg.SpoolMaxBytes, p.cfg.SpoolMaxRecords, p.log)
 	if err != nil {
@@ -41,7 +45,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			p.log.Error("alerts: record from before start DROPPED", "err", err)
 		}
 	}
-	p.endLeftOpenLocked(left)
+	p.endLeftOpenLocked(left, false)
 	p.mu.Unlock()
 	signal(p.wake)
 	if n, bytes := sp.Depth(); n > 0 {
@@ -55,6 +59,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 	if len(urls) == 0 {
 		emb = NewEmbeddedServer(p.cfg.Embedded, p.cfg.Node, p.log)
 		if err := emb.Start(); err != nil {
+			p.mu.Lock()
+			p.open.close()
+			p.mu.Unlock()
 			p.closeSpool()
 			return err
 		}
@@ -88,6 +95,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			p.open.f.Close() // unsynced, as a killed process leaves it
 			p.open.f = nil
 		}
+		p.open.active = false
 		p.stopped = true
 		p.mu.Unlock()
 		if emb != nil {
@@ -193,8 +201,9 @@ func (p *Publisher) syncLoop(ctx context.Context) error {
 		case <-t.C:
 			p.mu.Lock()
 			if len(p.leftOpen) > 0 {
-				p.endLeftOpenLocked(p.leftOpen)
+				p.endLeftOpenLocked(p.leftOpen, true)
 			}
+			p.retryEndsLocked()
 			p.mu.Unlock()
 			// A failed fsync is retried here too: no new record may come
 			// to wake the loop, and the sender waits for durable ones.
@@ -216,6 +225,10 @@ func (p *Publisher) syncOnce() (uint64, error) {
 	f, unsynced := p.open.f, p.open.unsynced
 	p.open.unsynced = false
 	ends := p.open.takeEnds()
+	// Records appended after the journal's fsync may reach the disk with
+	// the spool's, but are sent only once the next round synced their
+	// journal lines.
+	_, limit := p.spool.Bounds()
 	p.mu.Unlock()
 	if f != nil && unsynced {
 		// Closed by a compaction meanwhile: that one was fsync'd.
@@ -227,6 +240,7 @@ func (p *Publisher) syncOnce() (uint64, error) {
 		}
 	}
 	d, err := p.spool.Sync()
+	d = min(d, limit)
 	if d > p.durable.Load() {
 		p.durable.Store(d)
 		signal(p.sendWake)

@@ -360,9 +360,10 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 	// Decoders may reorder, so what a picture inherits from its access
 	// unit is looked up by PTS.
 	type unitInfo struct {
-		wall time.Time
-		gap  bool
-		rtcp bool
+		wall    time.Time
+		gap     bool
+		rtcp    bool
+		shifted bool // receive time moved by the last session's offset
 	}
 	// clock is which wall clock the window's frames are on: receive
 	// times until the first RTCP sender report, the camera's after.
@@ -392,8 +393,13 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 		stepped := false
 		if ok {
 			src := 1
-			if u.rtcp {
+			switch {
+			case u.rtcp:
 				src = 2
+			case u.shifted:
+				// Not the camera's report: its first one may show the
+				// camera's clock changed while disconnected.
+				src = 3
 			}
 			stepped = clock != 0 && src != clock
 			clock = src
@@ -426,14 +432,14 @@ func (c *Camera) session(ctx context.Context, fr *framer) (time.Time, error) {
 			// unit goes in, so that it keeps its own.
 			clear(units)
 		}
-		wall, rtcp := au.Wall, au.WallFromRTCP
+		wall, rtcp, shifted := au.Wall, au.WallFromRTCP, false
 		switch {
 		case rtcp:
 			c.wallOffset, c.haveWallOffset = time.Until(wall), true
 		case c.haveWallOffset:
-			wall, rtcp = wall.Add(c.wallOffset), true
+			wall, shifted = wall.Add(c.wallOffset), true
 		}
-		units[key] = unitInfo{wall: wall, gap: au.Discontinuity, rtcp: rtcp}
+		units[key] = unitInfo{wall: wall, gap: au.Discontinuity, rtcp: rtcp, shifted: shifted}
 		if err := dec.Decode(au.Data, key, onPic); err != nil {
 			c.decodeErrs.Add(1)
 		}
