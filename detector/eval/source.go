@@ -2,7 +2,6 @@ package eval
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -82,34 +81,14 @@ func (f *FileSource) Read(ctx context.Context, video string, segmentFrames int, 
 	return int(info.Frames), nil
 }
 
-// Version fingerprints a test video for the answer cache, as detect does:
-// a file by its size and modification time, a frame folder by the name,
-// size and time of every entry, so that frames extracted again are asked
-// about again. (A dataset copied with its times kept, cp -a or rsync -a,
-// keeps its cached answers.)
+// Version fingerprints a test video for the answer cache
+// (stream.SourceVersion), so that frames extracted again are asked about
+// again. (A dataset copied with its times kept, cp -a or rsync -a, keeps
+// its cached answers.)
 func (f *FileSource) Version(video string) (string, error) {
 	path, err := f.Path(video)
 	if err != nil {
 		return "", err
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if !st.IsDir() {
-		return fmt.Sprintf("%d|%d", st.Size(), st.ModTime().UnixNano()), nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s|%d|%d\n", e.Name(), info.Size(), info.ModTime().UnixNano())
-	}
-	return fmt.Sprintf("dir%x", h.Sum(nil)[:16]), nil
+	return stream.SourceVersion(path)
 }

@@ -2,7 +2,6 @@ package offline
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,8 +117,7 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if cfg.Stride <= 0 {
 		cfg.Stride = cfg.SegmentFrames
 	}
-	st, err := os.Stat(cfg.Path)
-	if err != nil {
+	if _, err := os.Stat(cfg.Path); err != nil {
 		return nil, fmt.Errorf("detect: %w", err)
 	}
 	client, err := vqa.New(vqa.Config{URL: cfg.URL, Model: cfg.Model, Timeout: cfg.Timeout, Structured: cfg.Structured},
@@ -144,14 +142,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 		return nil, fmt.Errorf("detect: %w", err)
 	}
 	abs, _ := filepath.Abs(cfg.Path)
-	version := fmt.Sprintf("%d|%d", st.Size(), st.ModTime().UnixNano())
-	if st.IsDir() {
-		// A folder's own size and time stay the same when its frames are
-		// overwritten in place (frames extracted again): the cache must
-		// see every file.
-		if version, err = folderVersion(cfg.Path); err != nil {
-			return nil, fmt.Errorf("detect: %w", err)
-		}
+	version, err := stream.SourceVersion(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("detect: %w", err)
 	}
 	source := fmt.Sprintf("detect|%s|%s|n%d|s%d|fps%g|long%d|ffps%g|%+v", abs, version,
 		cfg.SegmentFrames, cfg.Stride, cfg.SampleFPS, cfg.LongSide, cfg.FolderFPS, query.DefaultConfig())
@@ -212,21 +205,3 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 
 // maxSegmentFrames is the longest segment, as in the daemon's config.
 const maxSegmentFrames = 1024
-
-// folderVersion fingerprints a frames folder for the answer cache: the
-// name, size and modification time of every entry.
-func folderVersion(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s|%d|%d\n", e.Name(), info.Size(), info.ModTime().UnixNano())
-	}
-	return fmt.Sprintf("dir:%x", h.Sum(nil)), nil
-}
