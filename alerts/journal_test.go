@@ -30,6 +30,43 @@ func eventKinds(evs []Event) []string {
 	return out
 }
 
+// crashWithOpenEvent runs a publisher on cfg until an event has started
+// and been delivered, then ends it as a crash would.
+func crashWithOpenEvent(t *testing.T, cfg Config) {
+	t.Helper()
+	h := startPub(t, cfg)
+	h.p.Submit(seg(0, 0.9)) // started
+	waitDelivered(t, h.p, 1)
+	h.kill()
+}
+
+// restartAndRead starts a publisher on cfg, waits until it delivered n
+// messages, stops it and returns the stream's events.
+func restartAndRead(t *testing.T, srvURL string, cfg Config, n uint64) []Event {
+	t.Helper()
+	h := startPub(t, cfg)
+	waitDelivered(t, h.p, n)
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	return decodeEvents(t, alertstest.ReadStream(t, alertstest.Connect(t, srvURL), "ANYANOMALY", "anyanomaly.events.>"))
+}
+
+// waitLastEnded polls the stream (5 s at most) until its last event
+// message is an ended one, and returns the events.
+func waitLastEnded(t *testing.T, srvURL string) []Event {
+	t.Helper()
+	nc := alertstest.Connect(t, srvURL)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+		if len(evs) > 0 && evs[len(evs)-1].Kind == KindEnded || time.Now().After(deadline) {
+			return evs
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // TestJournalRetriedAfterFailedStart: the start's compaction of the
 // open-events journal fails once (disk full, a transient error). The
 // journal is tried again at the next write: once, it never was in that
@@ -50,11 +87,7 @@ func TestJournalRetriedAfterFailedStart(t *testing.T) {
 	waitDelivered(t, h.p, 1)
 	h.kill()
 
-	h2 := startPub(t, cfg)
-	waitDelivered(t, h2.p, 1)
-	_ = h2.stop()
-	nc := alertstest.Connect(t, srv.URL())
-	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+	evs := restartAndRead(t, srv.URL(), cfg, 1)
 	if len(evs) != 2 || evs[1].EndReason != EndReasonRestart {
 		t.Fatalf("messages %v: the event the crash left open was never ended (journal never retried after the start's failure)", eventKinds(evs))
 	}
@@ -156,16 +189,7 @@ func TestDroppedEndIsRetried(t *testing.T) {
 	h.p.Submit(l) // ended: dropped, the spool is full
 	srv.Start()
 	alertstest.Eventually(t, 30*time.Second, "spool drained", func() bool { return h.p.Stats().SpoolRecords == 0 && h.p.Connected() })
-	nc := alertstest.Connect(t, srv.URL())
-	deadline := time.Now().Add(5 * time.Second)
-	var evs []Event
-	for {
-		evs = decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
-		if len(evs) > 0 && evs[len(evs)-1].Kind == KindEnded || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	evs := waitLastEnded(t, srv.URL())
 	if len(evs) == 0 || evs[len(evs)-1].Kind != KindEnded {
 		t.Fatalf("stream %v: the event whose ended message the full spool dropped is never ended in this run", eventKinds(evs))
 	}
@@ -209,11 +233,7 @@ func TestSpoolRecordWithoutJournalLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Start()
-	h2 := startPub(t, cfg)
-	waitDelivered(t, h2.p, 1)
-	_ = h2.stop()
-	nc := alertstest.Connect(t, srv.URL())
-	evs := decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
+	evs := restartAndRead(t, srv.URL(), cfg, 1)
 	if len(evs) != 2 || evs[1].Kind != KindEnded {
 		t.Fatalf("stream %v: a started message replayed from the spool is never ended", eventKinds(evs))
 	}

@@ -18,10 +18,7 @@ import (
 func TestCrashLeavesNoEventOpen(t *testing.T) {
 	srv := alertstest.StartServer(t, nil)
 	cfg := testConfig(t, srv.URL())
-	h := startPub(t, cfg)
-	h.p.Submit(seg(0, 0.9)) // started
-	waitDelivered(t, h.p, 1)
-	h.kill()
+	crashWithOpenEvent(t, cfg)
 
 	h2 := startPub(t, cfg)
 	waitDelivered(t, h2.p, 1)
@@ -57,10 +54,7 @@ func TestCrashLeavesNoEventOpen(t *testing.T) {
 func TestUnreadableOpenEventsJournal(t *testing.T) {
 	srv := alertstest.StartServer(t, nil)
 	cfg := testConfig(t, srv.URL())
-	h := startPub(t, cfg)
-	h.p.Submit(seg(0, 0.9)) // started
-	waitDelivered(t, h.p, 1)
-	h.kill()
+	crashWithOpenEvent(t, cfg)
 	journal := filepath.Join(cfg.SpoolDir, openEventsFile)
 	f, err := os.OpenFile(journal, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -96,11 +90,7 @@ func TestCrashRightAfterAnUpdate(t *testing.T) {
 	rule.PeakStep = 0.1
 	h := startPubWith(t, cfg, Deps{Log: quietLog()}, []string{"cam1"}, rule)
 	p := h.p
-	alertstest.Eventually(t, 10*time.Second, "spool open", func() bool {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.spool != nil
-	})
+	waitSpoolOpen(t, p)
 	p.Submit(seg(0, 0.6)) // started
 	p.Submit(seg(1, 0.9)) // updated: the peak rose
 	h.kill()              // no sync since: the process dies here
@@ -132,11 +122,7 @@ func TestLeftOpenEndedOnceTheSpoolHasRoom(t *testing.T) {
 	cfg.SpoolMaxRecords = 3
 	srv.Stop() // NATS away: records stay spooled
 	h := startPub(t, cfg)
-	alertstest.Eventually(t, 10*time.Second, "spool open", func() bool {
-		h.p.mu.Lock()
-		defer h.p.mu.Unlock()
-		return h.p.spool != nil
-	})
+	waitSpoolOpen(t, h.p)
 	s := seg(0, 0.9)
 	s.Images.KeyFrame = nil
 	h.p.Submit(s)                                       // started
@@ -145,28 +131,13 @@ func TestLeftOpenEndedOnceTheSpoolHasRoom(t *testing.T) {
 	h.kill() // crash while the event is open
 
 	h2 := startPub(t, cfg) // spool still full at start
-	alertstest.Eventually(t, 10*time.Second, "second run's spool open", func() bool {
-		h2.p.mu.Lock()
-		defer h2.p.mu.Unlock()
-		return h2.p.spool != nil
-	})
+	waitSpoolOpen(t, h2.p)
 	if h2.p.st.spoolFull.Load() == 0 {
 		t.Fatal("the restart's ended was not refused by the full spool; the test's premise is gone")
 	}
 	srv.Start() // NATS back: the spool drains
 	alertstest.Eventually(t, 30*time.Second, "spool drained", func() bool { return h2.p.Stats().SpoolRecords == 0 && h2.p.Connected() })
-	nc := alertstest.Connect(t, srv.URL())
-	// Give the run a fair chance (bounded poll) to end the event now that
-	// the spool has room.
-	deadline := time.Now().Add(5 * time.Second)
-	var evs []Event
-	for {
-		evs = decodeEvents(t, alertstest.ReadStream(t, nc, "ANYANOMALY", "anyanomaly.events.>"))
-		if len(evs) > 0 && evs[len(evs)-1].Kind == KindEnded || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	evs := waitLastEnded(t, srv.URL())
 	if len(evs) == 0 || evs[len(evs)-1].Kind != KindEnded {
 		kinds := []string{}
 		for _, e := range evs {

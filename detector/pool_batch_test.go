@@ -22,6 +22,26 @@ func perceiveNamed(img image.Image, prompt string) (float64, string) {
 	return ollamatest.DefaultPerceive(img, prompt)
 }
 
+// startBatchPool runs a pool on a fake model that sees only red things
+// named red (perceiveNamed), with structured answers and gate; it returns
+// the model, the pool and what it scored.
+func startBatchPool(t *testing.T, gate detector.GateConfig) (*ollamatest.Server, *detector.Pool, *collector) {
+	t.Helper()
+	noLeak(t)
+	srv := ollamatest.New(ollamatest.Options{Perceive: perceiveNamed})
+	t.Cleanup(srv.Close)
+	got := &collector{}
+	p, err := detector.NewPool(detector.PoolConfig{
+		Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel, Structured: true}},
+		Gate:      gate,
+	}, detector.PoolDeps{OnScore: got.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPool(t, p)
+	return srv, p, got
+}
+
 // TestPoolBatchesACameraRules: with batching on, the rules of a camera
 // that share a prompt are asked in one call per context (method §10,
 // docs/config.md `batching`), and each rule still gets the score of its
@@ -48,16 +68,7 @@ func TestPoolBatchesACameraRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			noLeak(t)
-			srv := ollamatest.New(ollamatest.Options{Perceive: perceiveNamed})
-			defer srv.Close()
-			var got collector
-			p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel, Structured: true}}},
-				detector.PoolDeps{OnScore: got.add})
-			if err != nil {
-				t.Fatal(err)
-			}
-			startPool(t, p)
+			srv, p, got := startBatchPool(t, detector.GateConfig{})
 			if !p.Submit(makeSegment("cam", 0, true, time.Now()), tc.rules) {
 				t.Fatal("segment refused")
 			}
@@ -100,18 +111,7 @@ func withPrompt(r detector.Rule, override string) detector.Rule {
 // TestPoolBatchLeavesGatedRulesOut: a rule the motion gate answers is not
 // asked about with the others; a rule with an open event still is.
 func TestPoolBatchLeavesGatedRulesOut(t *testing.T) {
-	noLeak(t)
-	srv := ollamatest.New(ollamatest.Options{Perceive: perceiveNamed})
-	defer srv.Close()
-	var got collector
-	p, err := detector.NewPool(detector.PoolConfig{
-		Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel, Structured: true}},
-		Gate:      detector.GateConfig{Enabled: true, Refresh: 10 * time.Minute},
-	}, detector.PoolDeps{OnScore: got.add})
-	if err != nil {
-		t.Fatal(err)
-	}
-	startPool(t, p)
+	srv, p, got := startBatchPool(t, detector.GateConfig{Enabled: true, Refresh: 10 * time.Minute})
 	rules := []detector.Rule{{ID: "red", Texts: []string{"red object"}, Batch: true}, {ID: "van", Texts: []string{"a blue van"}, Batch: true}}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	p.Submit(makeSegment("cam", 0, true, start), rules)
@@ -135,16 +135,7 @@ func TestPoolBatchLeavesGatedRulesOut(t *testing.T) {
 // about all their texts in one answer that the token cap would cut off
 // (the texts at its end then scored 0, silently): the batch is split.
 func TestPoolBatchFitsTheTokenCap(t *testing.T) {
-	noLeak(t)
-	srv := ollamatest.New(ollamatest.Options{Perceive: perceiveNamed})
-	defer srv.Close()
-	var got collector
-	p, err := detector.NewPool(detector.PoolConfig{Endpoints: []detector.EndpointConfig{{URL: srv.URL(), Model: ollamatest.DefaultModel, Structured: true}}},
-		detector.PoolDeps{OnScore: got.add})
-	if err != nil {
-		t.Fatal(err)
-	}
-	startPool(t, p)
+	srv, p, got := startBatchPool(t, detector.GateConfig{})
 	var rules []detector.Rule
 	for i := range 24 {
 		rules = append(rules, detector.Rule{ID: fmt.Sprintf("r%d", i), Texts: []string{fmt.Sprintf("red object number %d", i)}, Batch: true})

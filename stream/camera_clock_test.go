@@ -1,10 +1,12 @@
 package stream_test
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/anyanomaly/anyanomaly/stream"
+	"github.com/anyanomaly/anyanomaly/stream/replay"
 	"github.com/anyanomaly/anyanomaly/stream/segment"
 	"github.com/anyanomaly/anyanomaly/stream/streamtest"
 )
@@ -18,6 +20,9 @@ import (
 //     report keep the camera's clock as last measured: they once went back
 //     to receive times, a jump of an hour forward and back at every
 //     reconnect.
+//   - When the camera's clock was set right while it was away, the new
+//     session's first report is still a change of clock: no segment spans
+//     it.
 func TestCameraClockAcrossSwitchAndReconnect(t *testing.T) {
 	clip := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 160, Height: 120, FPS: 10, Seconds: 2, GOP: 10})
 	rep := streamtest.NewReplay(t, clip, streamtest.Loop(), streamtest.TCPOnly(), streamtest.ClockOffset(-time.Hour))
@@ -27,7 +32,8 @@ func TestCameraClockAcrossSwitchAndReconnect(t *testing.T) {
 	stop := runCamera(t, cam)
 	defer stop()
 	behind := func(w time.Time) bool { return time.Since(w) > 30*time.Minute }
-	next := func(deadline <-chan time.Time) *segment.Segment {
+	deadline := time.After(60 * time.Second)
+	next := func() *segment.Segment {
 		t.Helper()
 		select {
 		case s := <-cam.Segments():
@@ -40,24 +46,34 @@ func TestCameraClockAcrossSwitchAndReconnect(t *testing.T) {
 			return nil
 		}
 	}
-	deadline := time.After(40 * time.Second)
-	for s := next(deadline); !behind(s.End()); s = next(deadline) {
+	for s := next(); !behind(s.End()); s = next() {
 		s.Release()
 	}
-	// On the camera's clock now. A reconnect must not bring receive times
-	// back (the new session's first report comes 10 s after it starts).
+
+	// A reconnect must not bring receive times back (the new session's
+	// first report comes 10 s after it starts).
 	rep.Stop()
 	rep.Start()
 	for cam.Stats().Reconnects == 0 {
-		if s := next(deadline); !behind(s.End()) {
+		if s := next(); !behind(s.End()) {
 			t.Fatalf("segment %d before the reconnect on receive times again", s.Seq)
 		}
 	}
 	for range 3 {
-		s := next(deadline)
+		s := next()
 		if !behind(s.End()) {
 			t.Fatalf("segment %d after the reconnect on receive times (%v), not on the camera's clock", s.Seq, s.End())
 		}
+		s.Release()
+	}
+
+	// The same camera, its clock now right: its first report moves the
+	// times an hour on, between two segments.
+	u, _ := url.Parse(rep.URL())
+	rep.Stop()
+	reconnects := cam.Stats().Reconnects
+	streamtest.NewReplay(t, clip, streamtest.Loop(), streamtest.TCPOnly(), func(c *replay.Config) { c.Listen = u.Host })
+	for s := next(); behind(s.End()) || cam.Stats().Reconnects == reconnects; s = next() {
 		s.Release()
 	}
 }

@@ -109,6 +109,8 @@ cameras:
 	}
 }
 
+const oneCamera = "cameras:\n  - id: c1\n    url: rtsp://127.0.0.1:1/none\n    rules: [{id: r1, texts: [red square]}]\n"
+
 // scriptIngest reports a script of states, then waits until cancelled.
 type scriptIngest struct {
 	statusIngest
@@ -165,17 +167,7 @@ func TestCameraStatusOnlyOnChange(t *testing.T) {
 			close(started)
 			return &scriptIngest{statusIngest: statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}, script: script}
 		}})
-	cfg, err := configs.Parse("x.yaml", []byte(`
-cameras:
-  - id: c1
-    url: rtsp://127.0.0.1:1/none
-    rules:
-      - id: r1
-        texts: ["red square"]
-`), configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParse(t, oneCamera)
 	if err := m.Reconcile(t.Context(), cfg, configs.Diff(nil, cfg)); err != nil {
 		t.Fatal(err)
 	}
@@ -232,17 +224,7 @@ func TestDroppedStatusIsSentAgain(t *testing.T) {
 		NewCamera: func(c stream.CameraConfig, d stream.Deps) ingest {
 			return &statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}
 		}})
-	cfg, err := configs.Parse("x.yaml", []byte(`
-cameras:
-  - id: c1
-    url: rtsp://127.0.0.1:1/none
-    rules:
-      - id: r1
-        texts: ["red square"]
-`), configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParse(t, oneCamera)
 	if err := m.Reconcile(t.Context(), cfg, configs.Diff(nil, cfg)); err != nil {
 		t.Fatal(err)
 	}
@@ -296,13 +278,8 @@ func TestRemovalStatusIsSentAgain(t *testing.T) {
 		NewCamera: func(c stream.CameraConfig, d stream.Deps) ingest {
 			return &statusIngest{id: c.ID, out: make(chan *segment.Segment), on: d.OnState}
 		}})
-	env := configs.Env{Lookup: func(string) (string, bool) { return "", false }, Hostname: func() (string, error) { return "test", nil }}
 	doc := func(enabled string) *configs.Config {
-		cfg, err := configs.Parse("x.yaml", []byte("cameras:\n  - id: c1\n    enabled: "+enabled+"\n    url: rtsp://127.0.0.1:1/none\n    rules: [{id: r1, texts: [red square]}]\n"), env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
+		return mustParse(t, "cameras:\n  - id: c1\n    enabled: "+enabled+"\n    url: rtsp://127.0.0.1:1/none\n    rules: [{id: r1, texts: [red square]}]\n")
 	}
 	on, off := doc("true"), doc("false")
 	if err := m.Reconcile(t.Context(), on, configs.Diff(nil, on)); err != nil {
@@ -312,17 +289,9 @@ func TestRemovalStatusIsSentAgain(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	waitCond := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitCond("online", func() bool { online, _ := al.counts(); return online })
+	waitUntil(t, "online", func() bool { online, _ := al.counts(); return online })
 	if err := m.Reconcile(t.Context(), off, configs.Diff(on, off)); err != nil {
 		t.Fatal(err)
 	}
-	waitCond("offline offered again", func() bool { _, n := al.counts(); return n >= 2 })
+	waitUntil(t, "offline offered again", func() bool { _, n := al.counts(); return n >= 2 })
 }
