@@ -146,7 +146,8 @@ func (c *Client) Structured() bool { return c.cfg.Structured }
 
 // tokensPerBatchText is what one item of a batched answer costs the
 // model: a quoted text of a few words, its score and the punctuation
-// (measured 10–12 tokens for typical texts; rounded up).
+// (about 10–12 tokens for a text of a few words, by estimate, not
+// measured with a real tokenizer; rounded up).
 const tokensPerBatchText = 16
 
 // BatchLimit is how many texts one batched question may hold: the answer
