@@ -506,6 +506,14 @@ func round4(v float64) float64 {
 // small memory buffer) and reports whether it did. A full spool drops the
 // record loudly.
 func (p *Publisher) appendLocked(r spoolRecord) bool {
+	// Ended messages waiting for room go first: a record made after them
+	// must not take the room and reach the stream before them.
+	if p.spool != nil && !p.stopped {
+		if len(p.leftOpen) > 0 {
+			p.endLeftOpenLocked(p.leftOpen, true)
+		}
+		p.retryEndsLocked()
+	}
 	ok, _ := p.appendRecLocked(r, true)
 	return ok
 }
@@ -542,7 +550,8 @@ func (p *Publisher) appendRecLocked(r spoolRecord, count bool) (bool, error) {
 		return true, nil
 	}
 	if _, err := p.spool.Append(b); err != nil {
-		if errors.Is(err, ErrSpoolFull) && !count {
+		if !count {
+			// A retry of a record already counted, whatever the error.
 			return false, err
 		}
 		if errors.Is(err, ErrSpoolFull) {
