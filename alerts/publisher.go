@@ -351,8 +351,10 @@ func (p *Publisher) emitLocked(camID string, cam *cameraState, ruleID string, rs
 	rec := p.eventRecord(&ev, data, now)
 	switch {
 	case p.appendLocked(rec):
-		if ev.Kind == KindEnded {
-			p.open.ended(ev.ID) // journaled once it is spooled
+		// Journaled once it is spooled; one held in memory before Run is
+		// marked when Run spools it.
+		if ev.Kind == KindEnded && p.spool != nil {
+			p.open.ended(ev.ID)
 		}
 	case ev.Kind == KindEnded && p.spool != nil && !p.stopped:
 		// The alarm raised on started must not stay on: tried again.

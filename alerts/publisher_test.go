@@ -65,6 +65,11 @@ func startPubWith(t testing.TB, cfg Config, deps Deps, cams []string, rules ...R
 			t.Fatal(err)
 		}
 	}
+	return runHarness(t, p)
+}
+
+// runHarness runs p until the test ends (or the harness stops it).
+func runHarness(t testing.TB, p *Publisher) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{p: p, cancel: cancel, done: make(chan error, 1)}
 	go func() { h.done <- p.Run(ctx) }()

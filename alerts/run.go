@@ -40,9 +40,21 @@ func (p *Publisher) Run(ctx context.Context) error {
 	pre := p.pre
 	p.pre = nil
 	for _, b := range pre {
+		id, ended := endedEventID(b)
 		if _, err := sp.Append(b); err != nil {
+			if ended {
+				// Its event started: the alarm must not stay on.
+				if r, err := decodeRecord(b); err == nil {
+					p.unsentEnds = append(p.unsentEnds, unsentEnd{id: id, rec: r})
+					continue
+				}
+			}
 			p.st.spoolFull.Add(1)
 			p.log.Error("alerts: record from before start DROPPED", "err", err)
+			continue
+		}
+		if ended {
+			p.open.ended(id)
 		}
 	}
 	p.endLeftOpenLocked(left, false)
@@ -436,4 +448,23 @@ func (p *Publisher) setupOnce(ctx context.Context, js jetstream.JetStream, scfg 
 		return fmt.Errorf("object store %s: %w", p.cfg.SnapshotBucket, err)
 	}
 	return nil
+}
+
+// endedEventID reports whether an encoded spool record is an event's ended
+// message, and which event's.
+func endedEventID(b []byte) (string, bool) {
+	r, err := decodeRecord(b)
+	if err != nil || r.Kind != recMessage {
+		return "", false
+	}
+	kind, id := "", ""
+	for _, h := range r.Headers {
+		switch h[0] {
+		case HeaderKind:
+			kind = h[1]
+		case HeaderEventID:
+			id = h[1]
+		}
+	}
+	return id, kind == KindEnded && id != ""
 }
