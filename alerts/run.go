@@ -103,11 +103,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		p.mu.Lock()
 		sp.abandon()
-		if p.open.f != nil {
-			p.open.f.Close() // unsynced, as a killed process leaves it
-			p.open.f = nil
-		}
-		p.open.active = false
+		p.open.abandon()
 		p.stopped = true
 		p.mu.Unlock()
 		if emb != nil {
