@@ -30,6 +30,30 @@ func eventKinds(evs []Event) []string {
 	return out
 }
 
+// offlinePub starts a publisher for cam1 whose NATS server is down, so
+// that records stay in its spool (maxRecords of them at most, 0 for the
+// test default), and waits until Run opened the spool.
+func offlinePub(t *testing.T, maxRecords int) (*alertstest.Server, Config, *harness) {
+	t.Helper()
+	srv := alertstest.StartServer(t, nil)
+	cfg := testConfig(t, srv.URL())
+	if maxRecords > 0 {
+		cfg.SpoolMaxRecords = maxRecords
+	}
+	srv.Stop()
+	h := startPub(t, cfg)
+	waitSpoolOpen(t, h.p)
+	return srv, cfg, h
+}
+
+// submitPlain submits segment i's score without query images (no
+// snapshot records in the spool).
+func submitPlain(p *Publisher, i int, score float64) {
+	s := seg(i, score)
+	s.Images.KeyFrame = nil
+	p.Submit(s)
+}
+
 // crashWithOpenEvent runs a publisher on cfg until an event has started
 // and been delivered, then ends it as a crash would.
 func crashWithOpenEvent(t *testing.T, cfg Config) {
@@ -146,15 +170,8 @@ func TestSkippedSegmentsAreNoClockJump(t *testing.T) {
 // and an operator alerting on the drop counter once saw 5 drops a second
 // per waiting event.
 func TestLeftOpenRetryIsNotCountedAsDrops(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	cfg.SpoolMaxRecords = 3
-	srv.Stop()
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
-	s := seg(0, 0.9)
-	s.Images.KeyFrame = nil
-	h.p.Submit(s)
+	_, cfg, h := offlinePub(t, 3)
+	submitPlain(h.p, 0, 0.9)
 	for h.p.CameraStatus("cam1", "online", "") == nil {
 	}
 	h.kill()
@@ -173,20 +190,11 @@ func TestLeftOpenRetryIsNotCountedAsDrops(t *testing.T) {
 // this run once the spool has room; once, only the next start ended the
 // event, and the consumer's alarm stayed on until then.
 func TestDroppedEndIsRetried(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	cfg.SpoolMaxRecords = 3
-	srv.Stop()
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
-	s := seg(0, 0.9)
-	s.Images.KeyFrame = nil
-	h.p.Submit(s) // started
+	srv, _, h := offlinePub(t, 3)
+	submitPlain(h.p, 0, 0.9) // started
 	for h.p.CameraStatus("cam1", "online", "") == nil {
 	}
-	l := seg(1, 0.1)
-	l.Images.KeyFrame = nil
-	h.p.Submit(l) // ended: dropped, the spool is full
+	submitPlain(h.p, 1, 0.1) // ended: dropped, the spool is full
 	srv.Start()
 	alertstest.Eventually(t, 30*time.Second, "spool drained", func() bool { return h.p.Stats().SpoolRecords == 0 && h.p.Connected() })
 	evs := waitLastEnded(t, srv.URL())
@@ -204,14 +212,8 @@ func TestDroppedEndIsRetried(t *testing.T) {
 // unacknowledged event records). This test builds that disk state
 // (journal without its last line) directly.
 func TestSpoolRecordWithoutJournalLine(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	srv.Stop() // records stay spooled
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
-	s := seg(0, 0.9)
-	s.Images.KeyFrame = nil
-	h.p.Submit(s) // started
+	srv, cfg, h := offlinePub(t, 0)
+	submitPlain(h.p, 0, 0.9) // started
 	alertstest.Eventually(t, 10*time.Second, "started durable", func() bool { return h.p.durable.Load() >= 1 })
 	h.kill()
 	// The power loss took the journal line, not the spool record.

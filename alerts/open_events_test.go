@@ -117,15 +117,8 @@ func TestCrashRightAfterAnUpdate(t *testing.T) {
 // tried again in this run once the spool has room, not only at the next
 // start: an alarm raised on its started message must not stay on.
 func TestLeftOpenEndedOnceTheSpoolHasRoom(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	cfg.SpoolMaxRecords = 3
-	srv.Stop() // NATS away: records stay spooled
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
-	s := seg(0, 0.9)
-	s.Images.KeyFrame = nil
-	h.p.Submit(s)                                       // started
+	srv, cfg, h := offlinePub(t, 3)
+	submitPlain(h.p, 0, 0.9)                            // started
 	for h.p.CameraStatus("cam1", "online", "") == nil { // fill the spool
 	}
 	h.kill() // crash while the event is open

@@ -13,12 +13,7 @@ import (
 // be lost (nor its end journaled as done): it waits for room and reaches
 // the stream after the started message.
 func TestPreRunEndWaitsForRoom(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	cfg.SpoolMaxRecords = 4
-	srv.Stop() // NATS away: records stay spooled
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
+	srv, cfg, h := offlinePub(t, 4)
 	for range 3 {
 		if err := h.p.CameraStatus("cam1", "online", ""); err != nil {
 			t.Fatal(err)

@@ -3,8 +3,6 @@ package alerts
 import (
 	"testing"
 	"time"
-
-	"github.com/anyanomaly/anyanomaly/alerts/alertstest"
 )
 
 // TestRetriedEndWriteErrorCountedOnce: an ended message whose spool write
@@ -12,21 +10,13 @@ import (
 // the retries must not count SpoolErrors again (nor log "record DROPPED"):
 // it is one record.
 func TestRetriedEndWriteErrorCountedOnce(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	srv.Stop()
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
-	s := seg(0, 0.9)
-	s.Images.KeyFrame = nil
-	h.p.Submit(s) // started
+	_, _, h := offlinePub(t, 0)
+	submitPlain(h.p, 0, 0.9) // started
 	// The disk goes bad: every write of the active segment fails.
 	h.p.spool.mu.Lock()
 	h.p.spool.active().f.Close()
 	h.p.spool.mu.Unlock()
-	l := seg(1, 0.1)
-	l.Images.KeyFrame = nil
-	h.p.Submit(l) // ended: the write fails
+	submitPlain(h.p, 1, 0.1) // ended: the write fails
 	first := h.p.Stats().SpoolErrors
 	if first != 1 {
 		t.Fatalf("SpoolErrors %d after one failed write", first)

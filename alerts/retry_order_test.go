@@ -37,12 +37,7 @@ func spoolEvents(t *testing.T, p *Publisher) []Event {
 // new event's started message did, and the stream showed it before the
 // old one ended ("Events reach the stream in the order they were made").
 func TestRetriedEndKeepsEventOrder(t *testing.T) {
-	srv := alertstest.StartServer(t, nil)
-	cfg := testConfig(t, srv.URL())
-	cfg.SpoolMaxRecords = 3
-	srv.Stop()
-	h := startPub(t, cfg)
-	waitSpoolOpen(t, h.p)
+	_, _, h := offlinePub(t, 3)
 	noImg := func(i int, sc float64) {
 		s := seg(i, sc)
 		s.Images.KeyFrame = nil
