@@ -228,10 +228,7 @@ func TestDroppedStatusIsSentAgain(t *testing.T) {
 	if err := m.Reconcile(t.Context(), cfg, configs.Diff(nil, cfg)); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer runManager(t, m)()
 	deadline := time.Now().Add(15 * time.Second)
 	for al.n() < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -285,13 +282,23 @@ func TestRemovalStatusIsSentAgain(t *testing.T) {
 	if err := m.Reconcile(t.Context(), on, configs.Diff(nil, on)); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer runManager(t, m)()
 	waitUntil(t, "online", func() bool { online, _ := al.counts(); return online })
 	if err := m.Reconcile(t.Context(), off, configs.Diff(on, off)); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "offline offered again", func() bool { _, n := al.counts(); return n >= 2 })
+}
+
+// runManager runs m until the returned stop is called.
+func runManager(t *testing.T, m *Manager) (stop func()) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 }
