@@ -80,6 +80,8 @@ func TestProbe(t *testing.T) {
 		// Handshake failures once read "unreachable", with no hint.
 		{"untrusted certificate", selfSigned, stream.ReasonTLS},
 		{"plain server behind rtsps", plainAsTLS, stream.ReasonTLS},
+		// Once reported as tls: the handshake never started.
+		{"unreachable rtsps", "rtsps://" + streamtest.FreePort(t) + "/cam", stream.ReasonUnreachable},
 		{"bad scheme", "http://127.0.0.1/x", stream.ReasonInvalid},
 		// net/url cannot read an unescaped '/' in a password, and its
 		// error quotes the part it stopped at: the reason must not.

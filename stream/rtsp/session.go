@@ -424,9 +424,16 @@ func checkTLS(ctx context.Context, host string, cfg *tls.Config, timeout time.Du
 	cfg.ServerName = h
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	d := tls.Dialer{Config: cfg}
-	conn, err := d.DialContext(ctx, "tcp", host)
+	// The TCP connection first: a camera that cannot be reached is not a
+	// TLS problem, and must not read as one.
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
+		return err
+	}
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		raw.Close()
 		return fmt.Errorf("tls: %w", err)
 	}
 	return conn.Close()
