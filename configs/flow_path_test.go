@@ -2,6 +2,7 @@ package configs_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/anyanomaly/anyanomaly/configs"
@@ -30,4 +31,35 @@ func TestFlowStyleErrorsNameTheKey(t *testing.T) {
 			t.Errorf("no error at %s: %v", tc.want, err)
 		})
 	}
+}
+
+// A substituted secret must never appear in an error, whatever quotes the
+// message puts around it.
+func TestSubstitutedSecretNotInDurationError(t *testing.T) {
+	head := "cameras:\n  - id: c\n    url: rtsp://10.0.0.1/x\n"
+	for _, y := range []string{
+		head + "    rules: [{id: r, texts: [x], cooldown: \"${CAM1_PASSWORD}\"}]\n",
+		head + "    rules:\n      - id: r\n        texts: [x]\n        cooldown: \"${CAM1_PASSWORD}\"\n",
+	} {
+		_, err := configs.Parse("f.yaml", []byte(y), testEnv())
+		if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
+			t.Errorf("Parse(%q) = %v: want an error without the secret", y, err)
+		}
+	}
+}
+
+// yaml.v3 shortens values over 10 bytes to 7 + "...": the key must still be named.
+func TestFlowStyleLongValueNamesKey(t *testing.T) {
+	y := "cameras:\n  - id: c\n    url: rtsp://10.0.0.1/x\n    rules: [{id: r, texts: [x], threshold: abcdefghijklmn}]\n"
+	_, err := configs.Parse("f.yaml", []byte(y), testEnv())
+	var errs configs.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse = %v", err)
+	}
+	for _, e := range errs {
+		if e.Path == "cameras[0].rules[0].threshold" {
+			return
+		}
+	}
+	t.Errorf("no error at cameras[0].rules[0].threshold: %v", err)
 }

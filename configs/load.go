@@ -167,6 +167,15 @@ func (p *parser) yamlError(msg string) FieldError {
 	path := p.pathOf(line, column, text)
 	if p.substituted[line] {
 		text = backquoted.ReplaceAllString(text, "`"+masked+"`")
+		// Messages quote values other ways too ("invalid duration %q"):
+		// whatever ${…} put on this line goes, however it is quoted.
+		for _, vp := range p.byLine[line] {
+			for _, v := range p.inserted[vp] {
+				if len(v) >= 3 {
+					text = strings.ReplaceAll(text, v, masked)
+				}
+			}
+		}
 	}
 	return FieldError{Path: path, Line: line, Msg: text}
 }
@@ -191,9 +200,12 @@ func (p *parser) pathOf(line, column int, msg string) string {
 		}
 	}
 	if q := backquoted.FindString(msg); q != "" {
+		q = strings.Trim(q, "`")
+		// yaml.v3 shortens a value over 10 bytes to its first 7 and "...".
+		prefix, cut := strings.CutSuffix(q, "...")
 		var match []string
 		for _, s := range on {
-			if "`"+s.node.Value+"`" == q {
+			if s.node.Value == q || cut && len(s.node.Value) > 10 && strings.HasPrefix(s.node.Value, prefix) {
 				match = append(match, s.path)
 			}
 		}
