@@ -111,7 +111,7 @@ type parser struct {
 	// scalars has the scalar values by line, to tell which of several
 	// values on one line (flow style) an error is about.
 	scalars map[int][]scalarAt
-	keyAt  map[int][]string // line → paths of the mapping keys on it
+	keyAt   map[int][]string // line → paths of the mapping keys on it
 	// substituted marks lines whose values came from ${…}: decode errors
 	// there must not quote the value, which may be a secret.
 	substituted map[int]bool
