@@ -119,6 +119,20 @@ func (r *seqRig) run() (stop func(running ...*scriptedIngest)) {
 	}
 }
 
+// start reconciles to cfg, runs the manager and has its first camera run
+// deliver segments 0, 1 and 2.
+func (r *seqRig) start(cfg *configs.Config) (stop func(running ...*scriptedIngest), first *scriptedIngest) {
+	r.t.Helper()
+	r.reconcile(nil, cfg)
+	stop = r.run()
+	first = r.camera(0)
+	for seq := range uint64(3) {
+		r.send(first, seq)
+	}
+	r.waitTaken(3)
+	return stop, first
+}
+
 // waitUntil polls cond until it holds or 10 s have passed.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -147,13 +161,7 @@ func mustParse(t *testing.T, yaml string) *configs.Config {
 func TestManagerNumbersSegmentsAcrossRestarts(t *testing.T) {
 	r := newSeqRig(t)
 	first, second := r.config("rtsp://127.0.0.1:1/a", true), r.config("rtsp://127.0.0.1:1/b", true)
-	r.reconcile(nil, first)
-	stop := r.run()
-	old := r.camera(0)
-	for seq := range uint64(3) {
-		r.send(old, seq)
-	}
-	r.waitTaken(3)
+	stop, old := r.start(first)
 	r.reconcile(first, second)
 	cur := r.camera(1)
 	r.send(old, 3) // the stopping run's last segment
@@ -175,13 +183,7 @@ func TestManagerNumbersSegmentsAcrossRestarts(t *testing.T) {
 func TestSeqGrowsAcrossRemoveAndReAdd(t *testing.T) {
 	r := newSeqRig(t)
 	on, off := r.config("rtsp://127.0.0.1:1/a", true), r.config("rtsp://127.0.0.1:1/a", false)
-	r.reconcile(nil, on)
-	stop := r.run()
-	old := r.camera(0)
-	for seq := range uint64(3) {
-		r.send(old, seq)
-	}
-	r.waitTaken(3)
+	stop, old := r.start(on)
 	r.reconcile(on, off)
 	close(old.out) // the run ends; the entry is forgotten
 	waitUntil(t, "the entry forgotten", func() bool {
