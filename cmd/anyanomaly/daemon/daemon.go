@@ -274,14 +274,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.setState(stateStopping)
 	d.notify.stopping()
 	timeout := d.cfg.Load().Global.ShutdownTimeout.Std()
-	// Closed when they pass, so that every wait on them sees it (a
-	// timer's channel delivers once).
-	deadline, stopDeadline := closeAfter(timeout)
-	defer stopDeadline()
-	upstream, stopUpstream := closeAfter(timeout / 2)
-	defer stopUpstream()
-	rest, stopRest := closeAfter(3 * timeout / 4)
-	defer stopRest()
+	upstream, rest, deadline, stopDeadlines := shutdownDeadlines(timeout)
+	defer stopDeadlines()
 
 	// No reload may race the shutdown: stop the control loop first.
 	stopCtl()
@@ -413,6 +407,17 @@ func (d *Daemon) stopStages(stages []*stage, upstream, rest, deadline <-chan str
 
 // closeAfter returns a channel closed after d, and a function that stops
 // the timer.
+// shutdownDeadlines are the shutdown's stage deadlines: the cameras and
+// detector get the first half of timeout, the middle stages up to three
+// quarters, the publisher the rest. They are closed when they pass, so
+// that every wait on them sees it (a timer's channel delivers once).
+func shutdownDeadlines(timeout time.Duration) (upstream, rest, deadline <-chan struct{}, stop func()) {
+	upstream, stop1 := closeAfter(timeout / 2)
+	rest, stop2 := closeAfter(3 * timeout / 4)
+	deadline, stop3 := closeAfter(timeout)
+	return upstream, rest, deadline, func() { stop1(); stop2(); stop3() }
+}
+
 func closeAfter(d time.Duration) (<-chan struct{}, func()) {
 	c := make(chan struct{})
 	t := time.AfterFunc(d, func() { close(c) })

@@ -27,12 +27,8 @@ func TestStopStagesKeepsThePublishersTime(t *testing.T) {
 	}
 	pub, det, cam := mk("publisher", 20*time.Millisecond), mk("detector", -1), mk("cameras", -1)
 	timeout := 400 * time.Millisecond
-	deadline, stop1 := closeAfter(timeout)
-	defer stop1()
-	upstream, stop2 := closeAfter(timeout / 2)
-	defer stop2()
-	rest, stop3 := closeAfter(3 * timeout / 4)
-	defer stop3()
+	upstream, rest, deadline, stop := shutdownDeadlines(timeout)
+	defer stop()
 	err, stuck := (&Daemon{}).stopStages([]*stage{pub, det, cam}, upstream, rest, deadline, timeout)
 	select {
 	case <-pub.done:
