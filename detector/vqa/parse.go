@@ -3,6 +3,7 @@ package vqa
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"regexp"
 	"strconv"
@@ -24,8 +25,20 @@ type Answer struct {
 }
 
 // numberRE matches a decimal number: optional sign, digits with an optional
-// fraction, or a bare fraction (".7").
-var numberRE = regexp.MustCompile(`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`)
+// fraction, or a bare fraction (".7"). A comma between digits is a decimal
+// comma ("0,8"): models answering in a language that writes one do so, and
+// reading the "0" alone would score a likely anomaly as certainly normal.
+var numberRE = regexp.MustCompile(`[-+]?(?:\d+(?:,\d+|\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`)
+
+// parseNumber reads a numberRE match. On overflow it returns ±Inf with the
+// number's sign, which clamp maps to 1 or 0.
+func parseNumber(m string) (float64, bool) {
+	v, err := strconv.ParseFloat(strings.Replace(m, ",", ".", 1), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return v, true
+}
 
 const maxReason = 500
 
@@ -42,9 +55,7 @@ func Parse(reply string) Answer {
 	if loc == nil {
 		return Answer{Reason: trimReason(reply), ParseFailed: true}
 	}
-	// On overflow ParseFloat returns ±Inf with the number's sign, which
-	// clamp maps to 1 or 0.
-	v, _ := strconv.ParseFloat(reply[loc[0]:loc[1]], 64)
+	v, _ := parseNumber(reply[loc[0]:loc[1]])
 	reason := reply[loc[1]:]
 	if !strings.ContainsFunc(reason, unicode.IsLetter) {
 		reason = reply[:loc[0]]
@@ -99,11 +110,7 @@ func jsonNumber(raw json.RawMessage) (float64, bool) {
 	if m == "" {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(m, 64)
-	if err != nil {
-		return 0, false
-	}
-	return f, true
+	return parseNumber(m)
 }
 
 // ParseBatch turns a batched reply into one Answer per text, in the order of
@@ -139,7 +146,7 @@ func ParseBatch(reply string, texts []string) []Answer {
 				}
 			}
 			if m := numberRE.FindString(rest); m != "" {
-				if v, err := strconv.ParseFloat(m, 64); err == nil {
+				if v, ok := parseNumber(m); ok {
 					out[i] = Answer{Score: clamp(v)}
 					continue
 				}

@@ -37,6 +37,9 @@ func TestParse(t *testing.T) {
 		{"huge number", "1e400", 1, "", false},
 		{"huge negative number", "-1" + strings.Repeat("0", 400) + " nothing", 0, "nothing", false},
 		{"exponent", "Score: 1e-5. Nothing there.", 0.00001, "Nothing there.", false},
+		{"decimal comma", "Score: 0,8. Jemand fällt.", 0.8, "Jemand fällt.", false},
+		{"comma and space separates", "0, the road is empty", 0, "the road is empty", false},
+		{"json quoted decimal comma", `{"score":"0,7","reason":"peut-être"}`, 0.7, "peut-être", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,6 +63,7 @@ func TestParseBatch(t *testing.T) {
 		{"json case and missing", `{"Falling": "0.7", "bicycle": 2}`, []float64{0.7, 1, 0}, []bool{false, false, true}},
 		{"prose", "falling: 0.2\nbicycle - 0.8\nno idea about the last one", []float64{0.2, 0.8, 0}, []bool{false, false, true}},
 		{"nothing", "sorry", []float64{0, 0, 0}, []bool{true, true, true}},
+		{"prose decimal commas", "falling: 0,6; bicycle: 0,1", []float64{0.6, 0.1, 0}, []bool{false, false, true}},
 		{"no borrowing the next text's number", "falling: none. bicycle: 0.9", []float64{0, 0.9, 0}, []bool{true, false, true}},
 	}
 	for _, tc := range tests {

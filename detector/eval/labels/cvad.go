@@ -91,6 +91,9 @@ func Parse(r io.Reader, name string) (*Set, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("labels %s: trailing data after the JSON object", name)
 	}
+	if err := duplicateKey(b); err != nil {
+		return nil, fmt.Errorf("labels %s: %w", name, err)
+	}
 	s := &Set{Dataset: f.Dataset, Source: f.Source}
 	if s.Dataset == "" {
 		s.Dataset = name

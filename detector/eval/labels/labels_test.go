@@ -168,6 +168,10 @@ func TestParseGeneric(t *testing.T) {
 		{"bad kind", `{"single": {"x": [{"video": "v"}]}, "kinds": {"x": "colour"}}`, "colour"},
 		{"empty text", `{"single": {"x": [{"video": "v"}]}, "texts": {"x": [" "]}}`, "empty text"},
 		{"trailing", `{"single": {"x": [{"video": "v"}]}} {}`, "trailing"},
+		{"run twice", `{"single": {"x": [{"video": "v"}], "x": [{"video": "w"}]}}`, `key "single.x" appears twice`},
+		{"group twice", `{"single": {"x": [{"video": "v"}]}, "single": {"y": [{"video": "w"}]}}`, `key "single" appears twice`},
+		{"group twice in another case", `{"single": {"x": [{"video": "v"}]}, "Single": {"y": [{"video": "w"}]}}`, `key "Single" appears twice`},
+		{"field twice in a video", `{"single": {"x": [{"video": "v", "frames": 9, "frames": 8}]}}`, `key "single.x[0].frames" appears twice`},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
