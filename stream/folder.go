@@ -76,6 +76,12 @@ func readFolder(ctx context.Context, dir string, opts FileOptions, fr *framer, f
 		return FileInfo{}, err
 	}
 	if opts.Consecutive {
+		// Datasets number their frames from 0 (ShanghaiTech) or 1; a
+		// folder starting later lost its first frames, which no gap shows.
+		if first := files[0]; first.num > 1 {
+			return FileInfo{}, fmt.Errorf("read frames %s: the first frame is number %d (%s): frames are numbered from 0 or 1, so frames before it are missing",
+				dir, first.num, first.name)
+		}
 		for i := 1; i < len(files); i++ {
 			if prev := files[i-1]; files[i].num != prev.num+1 {
 				return FileInfo{}, fmt.Errorf("read frames %s: frame numbers jump from %d (%s) to %d (%s): frame %d is missing",

@@ -57,4 +57,24 @@ func TestFolderFrameProblemsNamed(t *testing.T) {
 			t.Fatalf("err = %v, want the missing frame named", err)
 		}
 	})
+	t.Run("first frames missing", func(t *testing.T) {
+		dir := streamtest.GenerateFrames(t, spec)
+		names := frameFiles(t, dir)
+		// Numbered from 1 is a dataset's choice, not a loss.
+		if err := os.Remove(filepath.Join(dir, names[0])); err != nil {
+			t.Fatal(err)
+		}
+		if err := read(dir, stream.FileOptions{Consecutive: true}); err != nil {
+			t.Fatalf("frames numbered from 1: %v", err)
+		}
+		if err := os.Remove(filepath.Join(dir, names[1])); err != nil {
+			t.Fatal(err)
+		}
+		if err := read(dir, stream.FileOptions{}); err != nil {
+			t.Fatalf("a late first frame without Consecutive: %v", err)
+		}
+		if err := read(dir, stream.FileOptions{Consecutive: true}); err == nil || !strings.Contains(err.Error(), names[2]) || !strings.Contains(err.Error(), "missing") {
+			t.Fatalf("err = %v, want %s named as a late first frame", err, names[2])
+		}
+	})
 }
