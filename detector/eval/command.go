@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -262,15 +264,39 @@ func rescore(o Options, set *labels.Set, out io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("--rescore %s: not a scores.json written by eval: %w", o.Rescore, err)
 	}
 	// A scoring run refuses a source whose frame count differs from the
-	// labels' (scoreVideo); a rescore against edited labels must too.
+	// labels' (scoreVideo); a rescore against edited labels must too, and
+	// against labels that now ask other questions.
+	models := map[string]bool{}
 	for _, r := range set.Runs {
 		for _, v := range r.Videos {
-			if vs, ok := scores[r.Name][v.Name]; ok && v.Frames > 0 && vs.Frames > 0 && vs.Frames != v.Frames {
+			vs, ok := scores[r.Name][v.Name]
+			if !ok {
+				continue
+			}
+			if v.Frames > 0 && vs.Frames > 0 && vs.Frames != v.Frames {
 				return nil, fmt.Errorf("--rescore %s: run %s: video %s was scored with %d frames but the labels cover %d", o.Rescore, r.Name, v.Name, vs.Frames, v.Frames)
+			}
+			if vs.Texts != nil && !slices.Equal(vs.Texts, r.Texts) {
+				return nil, fmt.Errorf("--rescore %s: run %s: video %s was scored with the texts %q but the labels now ask %q: score again without --rescore", o.Rescore, r.Name, v.Name, vs.Texts, r.Texts)
+			}
+			if vs.Model != "" {
+				models[vs.Model] = true
 			}
 		}
 	}
-	rep, err := Compute(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: o.Model}, scores)
+	model := o.Model
+	if model == "" {
+		// The scores' own model names the report; scores from several
+		// models (merged files) name none rather than one of them.
+		if len(models) == 1 {
+			for m := range models {
+				model = m
+			}
+		}
+	} else if len(models) > 0 && (len(models) > 1 || !models[model]) {
+		return nil, fmt.Errorf("--rescore %s: --model %s, but the scores were made with %s", o.Rescore, model, strings.Join(slices.Sorted(maps.Keys(models)), ", "))
+	}
+	rep, err := Compute(Config{Dataset: set.Dataset, Labels: set, Params: o.Params, Oracle: o.Oracle, Model: model}, scores)
 	if err != nil {
 		return nil, fmt.Errorf("--rescore %s: %w", o.Rescore, err)
 	}

@@ -118,6 +118,12 @@ type VideoScores struct {
 	// SegmentFrames is the N the segments were scored with (0 in files
 	// written before it was recorded).
 	SegmentFrames int `json:"segment_frames,omitempty"`
+	// Model and Texts are the LVLM and the questions the segments were
+	// scored with (empty in files written before they were recorded), so
+	// that --rescore can name the model and refuse labels whose texts
+	// have changed since.
+	Model string   `json:"model,omitempty"`
+	Texts []string `json:"texts,omitempty"`
 }
 
 // series is a run's frame-level data laid out for the protocol: the

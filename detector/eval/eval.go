@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -229,7 +230,8 @@ func (e *Evaluator) scoreVideo(ctx context.Context, name string, runs []labels.R
 	}
 	out := make([]VideoScores, len(runs))
 	for i := range runs {
-		out[i] = VideoScores{Video: name, Frames: frames, Segments: per[i], SegmentFrames: n}
+		out[i] = VideoScores{Video: name, Frames: frames, Segments: per[i], SegmentFrames: n,
+			Model: e.cfg.Model, Texts: slices.Clone(runs[i].Texts)}
 	}
 	e.deps.Logger.Info("video scored", "dataset", e.cfg.Dataset, "video", name, "frames", frames, "runs", len(runs), "elapsed", time.Since(t0).Round(time.Millisecond))
 	return out, nil

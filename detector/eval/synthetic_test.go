@@ -173,6 +173,9 @@ func TestRescore(t *testing.T) {
 	if srv.Requests("/api/chat") != calls {
 		t.Error("rescoring asked the LVLM")
 	}
+	if same.Model == "" || same.Model != first.Model {
+		t.Errorf("rescored report names model %q, the scoring run %q", same.Model, first.Model)
+	}
 	a, b, c := first.Runs[0].Scores.Fused, same.Runs[0].Scores.Fused, other.Runs[0].Scores.Fused
 	if a.Micro != b.Micro || c.Sigma != 2 || c.Micro == a.Micro {
 		t.Errorf("fused AUC: run %v, rescored %v, rescored with σ=2 %v", a.Micro, b.Micro, c.Micro)
