@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -87,6 +88,12 @@ type Daemon struct {
 	reloadReq chan string   // manual reload requests (Reload)
 	ping      chan chan struct{}
 	ctlDone   chan struct{} // closed when the control loop has exited
+
+	// watched are the directories the watcher holds and real the file the
+	// configuration path resolves to; only the control loop uses them
+	// after watch.
+	watched []string
+	real    string
 
 	mu         sync.Mutex // guards the fields below
 	state      string
@@ -426,8 +433,10 @@ func closeAfter(d time.Duration) (<-chan struct{}, func()) {
 
 // watch starts watching the configuration file's directory (editors and
 // configuration managers replace files by renaming, which a watch on the
-// file itself would miss). nil when watching is not possible: SIGHUP
-// still works.
+// file itself would miss), the directory above it (the directory itself
+// replaced or, as a symlink, switched) and, for a symlinked file, its
+// target's directory. nil when watching is not possible: SIGHUP still
+// works.
 func (d *Daemon) watch() *fsnotify.Watcher {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -440,18 +449,54 @@ func (d *Daemon) watch() *fsnotify.Watcher {
 		d.log.Warn("reload on file change disabled; use SIGHUP", "dir", dir, "err", err)
 		return nil
 	}
+	d.watched = []string{dir}
+	d.rewatch(w)
 	return w
 }
 
+// rewatch points the watcher at the directories the configuration path
+// resolves to now: a replaced directory or a switched symlink leaves a
+// watch on an inode that no longer holds the file.
+func (d *Daemon) rewatch(w *fsnotify.Watcher) {
+	if w == nil {
+		return
+	}
+	dir := filepath.Clean(filepath.Dir(d.opts.ConfigPath))
+	want := []string{dir}
+	if up := filepath.Dir(dir); up != dir {
+		want = append(want, up)
+	}
+	d.real = ""
+	if real, err := filepath.EvalSymlinks(d.opts.ConfigPath); err == nil {
+		d.real = filepath.Clean(real)
+		if rd := filepath.Dir(d.real); !slices.Contains(want, rd) {
+			want = append(want, rd)
+		}
+	}
+	for _, p := range d.watched {
+		_ = w.Remove(p) // gone with its directory, or re-added below
+	}
+	d.watched = d.watched[:0]
+	for _, p := range want {
+		if err := w.Add(p); err == nil {
+			d.watched = append(d.watched, p)
+		} else if p == dir {
+			d.log.Warn("watching the configuration directory", "dir", dir, "err", err)
+		}
+	}
+}
+
 // isConfigEvent reports whether a file event concerns the configuration:
-// the file itself, or the "..data" link that Kubernetes-style
-// configuration mounts swap atomically.
+// the file itself, the file a symlink points to, its directory (replaced
+// or switched), or the "..data" link that Kubernetes-style configuration
+// mounts swap atomically.
 func (d *Daemon) isConfigEvent(ev fsnotify.Event) bool {
 	if ev.Op == fsnotify.Chmod {
 		return false
 	}
 	name := filepath.Clean(ev.Name)
-	return name == filepath.Clean(d.opts.ConfigPath) || filepath.Base(name) == "..data"
+	path := filepath.Clean(d.opts.ConfigPath)
+	return name == path || name == filepath.Dir(path) || (d.real != "" && name == d.real) || filepath.Base(name) == "..data"
 }
 
 // control is the one goroutine that reloads: SIGHUP, Reload and file
@@ -474,6 +519,7 @@ func (d *Daemon) control(ctx context.Context, hup <-chan os.Signal, w *fsnotify.
 		case reply := <-d.ping:
 			close(reply)
 		case <-hup:
+			d.rewatch(w)
 			d.reload(ctx, "SIGHUP")
 		case trigger := <-d.reloadReq:
 			d.reload(ctx, trigger)
@@ -490,8 +536,16 @@ func (d *Daemon) control(ctx context.Context, hup <-chan os.Signal, w *fsnotify.
 				werrs = nil
 				continue
 			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// The kernel dropped events, perhaps the
+				// configuration's: read it again to be sure.
+				d.log.Warn("watching the configuration file: events lost; reloading to be sure", "err", err)
+				debounce.Reset(d.opts.ReloadDebounce)
+				continue
+			}
 			d.log.Warn("watching the configuration file", "err", err)
 		case <-debounce.C:
+			d.rewatch(w)
 			d.reload(ctx, "file change")
 		}
 	}

@@ -45,7 +45,7 @@ func (d *Daemon) reload(ctx context.Context, trigger string) {
 	if err != nil {
 		msgs := problemLines(err)
 		for _, m := range msgs {
-			d.log.Error("configuration reload rejected; the running configuration is kept", "trigger", trigger, "problem", m)
+			d.log.Error("configuration reload rejected; the running configuration is kept", "config", d.opts.ConfigPath, "trigger", trigger, "problem", m)
 		}
 		d.finishReload(&ReloadStatus{At: now, Trigger: trigger, Errors: d.redactAll(msgs)}, nil, nil)
 		d.notify.ready("running; last reload rejected: invalid configuration")
