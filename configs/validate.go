@@ -227,9 +227,50 @@ func (v *validator) nats() {
 	} else if n.Embedded.MQTT.Enabled && n.Embedded.MQTT.Port == n.Embedded.Port && n.Embedded.Port != -1 {
 		v.add("nats.embedded.mqtt.port", "must differ from nats.embedded.port (%d)", n.Embedded.Port)
 	}
+	if len(n.URLs) == 0 {
+		v.portClash("nats.embedded.port", n.Embedded.Host, n.Embedded.Port)
+		if n.Embedded.MQTT.Enabled {
+			v.portClash("nats.embedded.mqtt.port", n.Embedded.Host, n.Embedded.MQTT.Port)
+		}
+	}
 	if n.SpoolMaxBytes < 1<<20 {
 		v.add("nats.spool_max_bytes", "must be at least 1MiB, got %s", n.SpoolMaxBytes)
 	}
+}
+
+// portClash reports an embedded server port that global.http.listen binds
+// too: config check would pass, and the daemon would report ready and then
+// fail when the server cannot listen.
+func (v *validator) portClash(path, host string, port int) {
+	h, p, err := net.SplitHostPort(v.c.Global.HTTP.Listen)
+	if err != nil || port <= 0 || p != strconv.Itoa(port) {
+		return
+	}
+	a, b := listenHost(h), listenHost(host)
+	if a == b || a == "*" || b == "*" {
+		v.add(path, "port %d is also the port of global.http.listen (%s)", port, v.c.Global.HTTP.Listen)
+	}
+}
+
+// listenHost reduces a listen host to what decides whether two listeners
+// on one port collide: "*" for every address, "loopback" for localhost.
+func listenHost(h string) string {
+	if h == "" {
+		return "*"
+	}
+	if strings.EqualFold(h, "localhost") {
+		return "loopback"
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		switch {
+		case ip.IsUnspecified():
+			return "*"
+		case ip.IsLoopback():
+			return "loopback"
+		}
+		return ip.String()
+	}
+	return strings.ToLower(h)
 }
 
 // settings checks camera settings written under prefix (a camera or
@@ -362,6 +403,18 @@ func (v *validator) cameras() {
 				}
 			}
 			v.ruleSettings(rp, &r.RuleSettings)
+			// A prompt without {text} asks the same question for every
+			// text, and a batched answer's keys would be items the
+			// prompt never lists: only a one-text rule, unbatched, may
+			// spell its question out in full.
+			if r.Prompt != "" && !strings.Contains(r.Prompt, "{text}") {
+				switch {
+				case len(r.Texts) > 1:
+					v.add(rp+".prompt", "must contain {text}: the rule has %d texts and each is asked about separately", len(r.Texts))
+				case v.c.LVLM.Batching:
+					v.add(rp+".prompt", "must contain {text} with lvlm.batching on: a batched question lists its texts there")
+				}
+			}
 		}
 	}
 }
