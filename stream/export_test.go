@@ -11,3 +11,10 @@ func CameraSessionDone(c *Camera) <-chan struct{} {
 	}
 	return c.sess.Done()
 }
+
+// ReadFileAsCamera makes ReadFile end the window at a size change, as a
+// camera does, until the test ends.
+func ReadFileAsCamera(t interface{ Cleanup(func()) }) {
+	offlineKeepsSize = false
+	t.Cleanup(func() { offlineKeepsSize = true })
+}

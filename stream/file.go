@@ -62,7 +62,9 @@ type FileInfo struct {
 	// that did not fill a segment.
 	Frames int64
 	// FPS is the source frame rate (FolderFPS for folders).
-	FPS           float64
+	FPS float64
+	// Width and Height are the picture's size as displayed: a file's
+	// rotation (display matrix) applied.
 	Width, Height int
 	// Codec is the FFmpeg codec name ("mjpeg" for folders).
 	Codec string
@@ -70,9 +72,17 @@ type FileInfo struct {
 	Analysed, Segments int64
 	// DecodeErrors counts packets the decoder rejected (skipped, not fatal).
 	DecodeErrors int64
+	// Resized counts analysed frames whose size differed from the first
+	// frame's (a resolution change, a folder of mixed sizes): they were
+	// scaled to the first frame's analysis size, aspect not kept.
+	Resized int64
 	// HWAccel is the decoder's hardware device, or "none".
 	HWAccel string
 }
+
+// offlineKeepsSize is false only in the test that runs ReadFile with a
+// camera's behaviour at a size change.
+var offlineKeepsSize = true
 
 // ReadFile decodes a video file (mp4, mkv, raw .264/.265, anything FFmpeg
 // reads) or a folder of numbered JPEG frames, and passes every complete
@@ -84,6 +94,11 @@ func ReadFile(ctx context.Context, path string, opts FileOptions, fn func(*segme
 	st, err := os.Stat(path)
 	if err != nil {
 		return FileInfo{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		// A FIFO or device would block FFmpeg's open past any
+		// cancellation.
+		return FileInfo{}, fmt.Errorf("read %s: not a regular file or a folder (%s)", path, st.Mode().Type())
 	}
 	if opts.CameraID == "" {
 		opts.CameraID = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -98,6 +113,10 @@ func ReadFile(ctx context.Context, path string, opts FileOptions, fn func(*segme
 	if err != nil {
 		return FileInfo{}, err
 	}
+	// Offline every frame counts (detect scores it, eval matches it to
+	// its label): a frame of another size is scaled to the window's
+	// instead of ending it, as the ffmpeg CLI scales to its first size.
+	fr.keepSize = offlineKeepsSize
 	defer fr.close()
 	var info FileInfo
 	if st.IsDir() {
@@ -105,7 +124,7 @@ func ReadFile(ctx context.Context, path string, opts FileOptions, fn func(*segme
 	} else {
 		info, err = readVideo(ctx, path, opts, fr, fn)
 	}
-	info.Analysed, info.Segments = fr.sampled, fr.segments
+	info.Analysed, info.Segments, info.Resized = fr.sampled, fr.segments, fr.resized
 	return info, err
 }
 
@@ -117,6 +136,10 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 	defer dm.Close()
 	si := dm.Info()
 	info := FileInfo{FPS: si.FPS, Width: si.Width, Height: si.Height, Codec: si.Codec}
+	if si.Rotation == 90 || si.Rotation == 270 {
+		info.Width, info.Height = si.Height, si.Width
+	}
+	fr.rotation = si.Rotation
 	dec, err := dm.NewDecoder(decode.Config{HWAccel: opts.HWAccel, Logger: opts.Logger, BandLongSide: fr.bandLongSide()})
 	if err != nil {
 		return info, fmt.Errorf("read %s: %w", path, err)

@@ -160,8 +160,9 @@ func TestReadFileStopsOnCallbackError(t *testing.T) {
 // TestResolutionChangeNeverMixesSizes: a raw stream whose resolution
 // changes mid-way (two clips concatenated, as a camera whose operator
 // switches 16:9 to 4:3 sends a new SPS) once gave a segment with frames of
-// both sizes, which the context builders refuse. The window before the
-// change is dropped instead.
+// both sizes, which the context builders refuse. A camera drops the window
+// before the change; offline, the later frames are scaled to the first
+// size instead, so that none is lost.
 func TestResolutionChangeNeverMixesSizes(t *testing.T) {
 	a := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 240, FPS: 25, Seconds: 0.24, GOP: 6, Container: "raw"})
 	b := streamtest.GenerateClip(t, streamtest.ClipSpec{Width: 320, Height: 180, FPS: 25, Seconds: 0.24, GOP: 6, Container: "raw", Seed: 2})
@@ -177,22 +178,36 @@ func TestResolutionChangeNeverMixesSizes(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var sizes [][]string
-	info, err := stream.ReadFile(context.Background(), path, stream.FileOptions{SegmentFrames: 4, LongSide: 320}, func(s *segment.Segment) error {
-		var seg []string
-		for _, f := range s.Frames {
-			seg = append(seg, f.Image.Rect.Size().String())
+	read := func(t *testing.T) (stream.FileInfo, [][]string) {
+		var sizes [][]string
+		info, err := stream.ReadFile(context.Background(), path, stream.FileOptions{SegmentFrames: 4, LongSide: 320}, func(s *segment.Segment) error {
+			var seg []string
+			for _, f := range s.Frames {
+				seg = append(seg, f.Image.Rect.Size().String())
+			}
+			sizes = append(sizes, seg)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		sizes = append(sizes, seg)
-		return nil
+		return info, sizes
+	}
+	t.Run("offline", func(t *testing.T) {
+		info, sizes := read(t)
+		want := [][]string{{"(320,240)", "(320,240)", "(320,240)", "(320,240)"}, {"(320,240)", "(320,240)", "(320,240)", "(320,240)"}, {"(320,240)", "(320,240)", "(320,240)", "(320,240)"}}
+		if info.Frames != 12 || info.Resized != 6 || fmt.Sprint(sizes) != fmt.Sprint(want) {
+			t.Fatalf("%d frames (%d resized), segments %v, want 12 frames (6 resized) and %v", info.Frames, info.Resized, sizes, want)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 6 + 6 frames: one segment of each size; the 2 frames left at the
-	// change and at the end fill none.
-	want := [][]string{{"(320,240)", "(320,240)", "(320,240)", "(320,240)"}, {"(320,180)", "(320,180)", "(320,180)", "(320,180)"}}
-	if info.Frames != 12 || fmt.Sprint(sizes) != fmt.Sprint(want) {
-		t.Fatalf("%d frames, segments %v, want 12 frames and %v", info.Frames, sizes, want)
-	}
+	t.Run("as a camera", func(t *testing.T) {
+		stream.ReadFileAsCamera(t)
+		info, sizes := read(t)
+		// 6 + 6 frames: one segment of each size; the 2 frames left at
+		// the change and at the end fill none.
+		want := [][]string{{"(320,240)", "(320,240)", "(320,240)", "(320,240)"}, {"(320,180)", "(320,180)", "(320,180)", "(320,180)"}}
+		if info.Frames != 12 || info.Resized != 0 || fmt.Sprint(sizes) != fmt.Sprint(want) {
+			t.Fatalf("%d frames (%d resized), segments %v, want 12 frames and %v", info.Frames, info.Resized, sizes, want)
+		}
+	})
 }

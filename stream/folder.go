@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,8 +22,9 @@ type numberedFile struct {
 }
 
 // frameNumber extracts the last run of digits in a file name's stem:
-// "000123.jpg" → 123, "frame_0042.jpeg" → 42.
-func frameNumber(name string) (int64, bool) {
+// "000123.jpg" → 123, "frame_0042.jpeg" → 42. ok is false when there is
+// none; the error is errFrameNumberRange when it exceeds int64.
+func frameNumber(name string) (int64, bool, error) {
 	stem := strings.TrimSuffix(name, filepath.Ext(name))
 	end := len(stem)
 	for end > 0 && (stem[end-1] < '0' || stem[end-1] > '9') {
@@ -33,11 +35,18 @@ func frameNumber(name string) (int64, bool) {
 		start--
 	}
 	if start == end {
-		return 0, false
+		return 0, false, nil
 	}
 	n, err := strconv.ParseInt(stem[start:end], 10, 64)
-	return n, err == nil
+	if err != nil {
+		// Only a range error is possible on a run of digits.
+		return 0, false, errFrameNumberRange
+	}
+	return n, true, nil
 }
+
+// errFrameNumberRange: the digits of a frame's name exceed int64.
+var errFrameNumberRange = errors.New("frame number too large")
 
 // listFrames returns the folder's JPEG files sorted by the number in their
 // names (not lexically: 10.jpg comes after 9.jpg).
@@ -53,7 +62,10 @@ func listFrames(dir string) ([]numberedFile, error) {
 		if e.IsDir() || (ext != ".jpg" && ext != ".jpeg") {
 			continue
 		}
-		n, ok := frameNumber(e.Name())
+		n, ok, err := frameNumber(e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read frames %s: the frame number in %s is too large (at most %d)", dir, e.Name(), int64(math.MaxInt64))
+		}
 		if !ok {
 			return nil, fmt.Errorf("read frames %s: %s has no frame number in its name", dir, e.Name())
 		}

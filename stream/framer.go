@@ -28,9 +28,17 @@ type framer struct {
 	// size is the analysis size of the frames in the window: a segment
 	// never mixes sizes (a mid-stream resolution change).
 	size image.Point
+	// keepSize scales a frame of another size to size instead of
+	// dropping the window (offline sources: every frame counts).
+	keepSize bool
+	// rotation is the clockwise quarter turn applied after scaling (a
+	// file's display matrix); scratch holds the picture before it.
+	rotation int
+	scratch  *image.YCbCr
 	// counters
 	sampled  int64
 	segments int64
+	resized  int64
 }
 
 // newFramer returns a framer; with recycle its images come from a bounded
@@ -76,18 +84,24 @@ func (f *framer) push(p *decode.Picture, sourceIndex int64, pts time.Duration, w
 	if !f.sampler.take(pts) {
 		return nil, nil
 	}
-	img, err := f.scaler.Scale(p, f.alloc)
+	img, err := f.analysisImage(p)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", f.cameraID, err)
 	}
 	if sz := img.Rect.Size(); sz != f.size {
-		// The source changed resolution mid-stream (a new SPS): the
-		// context builders refuse a segment of mixed sizes, so the frames
-		// before the change are dropped with their window.
-		if f.seg.Pending() > 0 {
-			f.dropWindow()
+		switch {
+		case f.keepSize && f.size != (image.Point{}):
+			img = f.resize(img)
+		default:
+			// The camera changed resolution mid-stream (a new SPS):
+			// the context builders refuse a segment of mixed sizes, so
+			// the frames before the change are dropped with their
+			// window.
+			if f.seg.Pending() > 0 {
+				f.dropWindow()
+			}
+			f.size = sz
 		}
-		f.size = sz
 	}
 	fr := segment.Frame{CameraID: f.cameraID, Index: f.analysed, SourceIndex: sourceIndex, PTS: pts, Wall: wall, Image: img}
 	f.analysed++
@@ -154,3 +168,39 @@ func (f *framer) dropWindow() {
 }
 
 func (f *framer) close() { f.scaler.Close() }
+
+// newImage is an analysis image from the pool, or a fresh one.
+func (f *framer) newImage(w, h int) *image.YCbCr {
+	if f.alloc != nil {
+		return f.alloc(w, h)
+	}
+	return decode.NewImage(w, h)
+}
+
+// analysisImage scales p, and turns it upright when the file says so.
+func (f *framer) analysisImage(p *decode.Picture) (*image.YCbCr, error) {
+	if f.rotation == 0 {
+		return f.scaler.Scale(p, f.alloc)
+	}
+	src, err := f.scaler.Scale(p, func(w, h int) *image.YCbCr {
+		if f.scratch == nil || f.scratch.Rect.Dx() != w || f.scratch.Rect.Dy() != h {
+			f.scratch = decode.NewImage(w, h)
+		}
+		return f.scratch
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rotateYCbCr(src, f.rotation, f.newImage), nil
+}
+
+// resize scales img to the window's size, handing img back to the pool.
+func (f *framer) resize(img *image.YCbCr) *image.YCbCr {
+	dst := f.newImage(f.size.X, f.size.Y)
+	resizeYCbCr(dst, img)
+	if f.pool != nil {
+		f.pool.put(img)
+	}
+	f.resized++
+	return dst
+}

@@ -198,6 +198,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) (*Result, error) {
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("detect %s: %w", cfg.Path, err)
 	}
+	if info.Resized > 0 && deps.Logger != nil {
+		deps.Logger.Warn("frames of another size were scaled to the first frame's analysis size", "path", cfg.Path, "frames", info.Resized)
+	}
 	slices.SortFunc(scores, func(a, b detector.SegmentScore) int { return int(a.Seq) - int(b.Seq) })
 	stats := scorer.Stats()
 	return newResult(cfg, info, scores, client.Model(), stats), nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -24,6 +25,10 @@ type StreamInfo struct {
 	Duration time.Duration
 	// Frames is the container's frame count, 0 when unknown.
 	Frames int64
+	// Rotation is the clockwise rotation (0, 90, 180 or 270 degrees) the
+	// stream's display matrix asks for: phones store portrait video
+	// landscape with a matrix, and players turn it upright.
+	Rotation int
 }
 
 // DemuxOptions configures OpenFile.
@@ -81,12 +86,7 @@ func OpenFile(path string, opts DemuxOptions) (_ *Demuxer, err error) {
 	if err := d.fc.FindStreamInfo(nil); err != nil {
 		return nil, fmt.Errorf("open %s: find stream info: %w", path, err)
 	}
-	for _, s := range d.fc.Streams() {
-		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
-			d.st = s
-			break
-		}
-	}
+	d.st = pickVideoStream(d.fc.Streams())
 	if d.st == nil {
 		return nil, fmt.Errorf("open %s: no video stream", path)
 	}
@@ -108,6 +108,14 @@ func OpenFile(path string, opts DemuxOptions) (_ *Demuxer, err error) {
 	}
 	if dur := d.fc.Duration(); dur > 0 {
 		d.info.Duration = time.Duration(dur) * time.Microsecond
+	}
+	if sd := d.st.SideData(astiav.PacketSideDataTypeDisplaymatrix); len(sd) >= 36 {
+		if m, err := astiav.NewDisplayMatrixFromBytes(sd); err == nil {
+			// astiav gives the clockwise angle; round it to a
+			// quarter turn (other angles are not worth a resampling).
+			cw := int(math.Round(m.Rotation()/90)) * 90
+			d.info.Rotation = ((cw % 360) + 360) % 360
+		}
 	}
 	d.pkt = astiav.AllocPacket()
 	d.out = astiav.AllocPacket()
@@ -234,4 +242,30 @@ func (d *Demuxer) Close() {
 		d.fc.Free()
 		d.fc = nil
 	}
+}
+
+// stillCodecs are the codecs of pictures that files attach to a video
+// (cover art, thumbnails).
+var stillCodecs = map[string]bool{"mjpeg": true, "png": true, "bmp": true, "gif": true, "webp": true, "tiff": true}
+
+// pickVideoStream returns the file's video: the first video stream that is
+// not a single still picture, else the first video stream (nil if none).
+// A cover picture (disposition attached_pic, which go-astiav v0.16 cannot
+// read) can come first, and reading it would make a one-frame "video" of
+// the file.
+func pickVideoStream(streams []*astiav.Stream) *astiav.Stream {
+	var first *astiav.Stream
+	for _, s := range streams {
+		cp := s.CodecParameters()
+		if cp.MediaType() != astiav.MediaTypeVideo {
+			continue
+		}
+		if first == nil {
+			first = s
+		}
+		if !(stillCodecs[cp.CodecID().Name()] && s.NbFrames() <= 1) {
+			return s
+		}
+	}
+	return first
 }
