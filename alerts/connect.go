@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
@@ -54,6 +55,20 @@ func natsOptions(cfg Config, user string, password Secret, h connHandlers) ([]na
 			return nil, fmt.Errorf("alerts: NKey seed file %s: %w", cfg.NKeySeedFile, err)
 		}
 		opts = append(opts, o)
+	}
+	// A file setting that cannot be read is a configuration mistake, not
+	// an outage: said at once, like the NKey seed file above, rather than
+	// retried for ever as "NATS unreachable".
+	for _, f := range []struct{ what, path string }{
+		{"creds file", cfg.CredsFile}, {"TLS CA file", cfg.TLSCAFile},
+		{"TLS certificate file", cfg.TLSCertFile}, {"TLS key file", cfg.TLSKeyFile},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.ReadFile(f.path); err != nil {
+			return nil, fmt.Errorf("alerts: NATS %s: %w", f.what, err)
+		}
 	}
 	if cfg.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(cfg.CredsFile))

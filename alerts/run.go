@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -429,21 +430,95 @@ func (p *Publisher) streamConfig() jetstream.StreamConfig {
 func (p *Publisher) setupOnce(ctx context.Context, js jetstream.JetStream, scfg jetstream.StreamConfig) error {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	old, err := keepPlacement(cctx, js, &scfg)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", scfg.Name, err)
+	}
 	if _, err := js.CreateOrUpdateStream(cctx, scfg); err != nil {
 		return fmt.Errorf("stream %s: %w", scfg.Name, err)
+	}
+	if old != nil {
+		if changed := streamChanges(*old, scfg); len(changed) > 0 {
+			// The configuration owns these settings; someone who set them
+			// on the server by hand should hear that they were undone.
+			p.log.Warn("alerts: existing stream updated to the configuration's settings", "stream", scfg.Name, "changed", strings.Join(changed, "; "))
+		}
 	}
 	if p.cfg.DisableSnapshots {
 		return nil
 	}
-	if _, err := js.CreateOrUpdateObjectStore(cctx, jetstream.ObjectStoreConfig{
+	ocfg := jetstream.ObjectStoreConfig{
 		Bucket:      p.cfg.SnapshotBucket,
 		Description: "AnyAnomaly event snapshots (JPEG)",
 		TTL:         max(p.cfg.SnapshotTTL, 0),
 		Storage:     jetstream.FileStorage,
-	}); err != nil {
-		return fmt.Errorf("object store %s: %w", p.cfg.SnapshotBucket, err)
+	}
+	// The bucket is a stream too: keep what the operator chose there.
+	bucketStream := jetstream.StreamConfig{Name: "OBJ_" + p.cfg.SnapshotBucket}
+	_, err = keepPlacement(cctx, js, &bucketStream)
+	if err == nil {
+		ocfg.Replicas, ocfg.Placement = bucketStream.Replicas, bucketStream.Placement
+		_, err = js.CreateOrUpdateObjectStore(cctx, ocfg)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The events do not need the bucket: a bucket that cannot be made
+		// or changed costs the snapshots (given up by snapshotTries, or
+		// stored in the bucket as it is), never the events behind them.
+		p.rl.log1s(slog.LevelError, "bucket", "alerts: snapshot bucket cannot be set up; events are sent without waiting for it",
+			"bucket", p.cfg.SnapshotBucket, "err", err)
 	}
 	return nil
+}
+
+// keepPlacement copies the replicas and placement of an existing stream
+// named cfg.Name into cfg, and returns the existing configuration (nil
+// when there is no such stream). The daemon has no setting for them, and
+// an update with its own (one replica) would scale an operator's
+// clustered R3 stream down to R1 at every start.
+func keepPlacement(ctx context.Context, js jetstream.JetStream, cfg *jetstream.StreamConfig) (*jetstream.StreamConfig, error) {
+	st, err := js.Stream(ctx, cfg.Name)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	old := st.CachedInfo().Config
+	cfg.Replicas, cfg.Placement = old.Replicas, old.Placement
+	return &old, nil
+}
+
+// streamChanges lists the settings the publisher owns that differ between
+// an existing stream's configuration and its own.
+func streamChanges(old, cur jetstream.StreamConfig) []string {
+	var out []string
+	diff := func(name string, a, b any) {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			out = append(out, fmt.Sprintf("%s %v -> %v", name, a, b))
+		}
+	}
+	diff("subjects", old.Subjects, cur.Subjects)
+	diff("retention", old.Retention, cur.Retention)
+	diff("discard", old.Discard, cur.Discard)
+	diff("storage", old.Storage, cur.Storage)
+	diff("max_age", old.MaxAge, cur.MaxAge)
+	// The server stores "no limit" as -1, whatever asked for it.
+	diff("max_bytes", unlimited(old.MaxBytes), unlimited(cur.MaxBytes))
+	diff("max_msgs", unlimited(old.MaxMsgs), unlimited(cur.MaxMsgs))
+	diff("max_msg_size", unlimited(int64(old.MaxMsgSize)), unlimited(int64(cur.MaxMsgSize)))
+	diff("duplicate_window", old.Duplicates, cur.Duplicates)
+	return out
+}
+
+// unlimited maps every "no limit" (0 or negative) to -1.
+func unlimited(v int64) int64 {
+	if v <= 0 {
+		return -1
+	}
+	return v
 }
 
 // endedEventID reports whether an encoded spool record is an event's ended

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -114,10 +115,17 @@ func (s *sender) fill(ctx context.Context) error {
 	p := s.p
 	for len(s.inflight) < p.cfg.MaxInFlight && s.next < p.durable.Load() {
 		seq := s.next
+		if s.objTries.gaveUp[seq] {
+			// Given up before a failure sent the sender back to the
+			// spool head: not tried, counted or logged again.
+			s.push(seq, nil)
+			continue
+		}
 		data, err := p.spool.Read(seq)
 		if errors.Is(err, errLostRecord) {
 			p.st.lost.Add(1)
 			p.log.Error("alerts: a spool record was lost to disk damage", "seq", seq)
+			s.objTries.gaveUp[seq] = true
 			s.push(seq, nil)
 			continue
 		}
@@ -128,6 +136,7 @@ func (s *sender) fill(ctx context.Context) error {
 		if err != nil {
 			p.st.lost.Add(1)
 			p.log.Error("alerts: undecodable spool record skipped", "seq", seq, "err", err)
+			s.objTries.gaveUp[seq] = true
 			s.push(seq, nil)
 			continue
 		}
@@ -163,6 +172,16 @@ func (s *sender) fill(ctx context.Context) error {
 			msg.Header[nats.MsgIdHdr] = []string{rec.Key}
 			for _, h := range rec.Headers {
 				msg.Header[h[0]] = []string{h[1]}
+			}
+			if size := len(msg.Data) + headerSize(msg.Header); int64(size) > s.nc.MaxPayload() {
+				// The server refuses it every time: resending would hold
+				// every record behind it for ever.
+				p.st.lost.Add(1)
+				p.log.Error("alerts: message larger than the server's max_payload DROPPED",
+					"subject", rec.Target, "msg_id", rec.Key, "bytes", size, "max_payload", s.nc.MaxPayload())
+				s.objTries.gaveUp[seq] = true
+				s.push(seq, nil)
+				continue
 			}
 			if s.recovering {
 				cctx, cancel := context.WithTimeout(ctx, p.cfg.AckTimeout)
@@ -236,6 +255,7 @@ func (s *sender) retire() error {
 	if len(s.inflight) == 0 {
 		s.inflight = nil
 	}
+	s.objTries.acked(last)
 	return s.p.spool.Ack(last)
 }
 
@@ -250,8 +270,25 @@ func (s *sender) putObject(ctx context.Context, rec spoolRecord) error {
 		}
 		s.objs[rec.Target] = obs
 	}
-	_, err := obs.PutBytes(cctx, rec.Key, rec.Data)
+	// Object store chunks (128 KiB by default) must fit the server's
+	// max_payload, with room for the headers.
+	chunk := uint32(128 << 10)
+	if mp := s.nc.MaxPayload() - 1024; mp > 0 && mp < int64(chunk) {
+		chunk = uint32(mp)
+	}
+	_, err := obs.Put(cctx, jetstream.ObjectMeta{Name: rec.Key, Opts: &jetstream.ObjectMetaOptions{ChunkSize: chunk}}, bytes.NewReader(rec.Data))
 	return err
+}
+
+// headerSize is about what h adds to a message on the wire.
+func headerSize(h nats.Header) int {
+	n := len("NATS/1.0\r\n\r\n")
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // fail resets to the first unacknowledged record and waits: for the

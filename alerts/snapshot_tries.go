@@ -26,10 +26,15 @@ const snapshotPatience = 2 * time.Minute
 type snapshotTries struct {
 	refusals map[uint64]int
 	since    map[uint64]time.Time // first failure while connected
+	// gaveUp are records given up (snapshots, and messages the server or
+	// the disk can never deliver) but not yet behind the spool head: a
+	// resend from the head after a later failure skips them rather than
+	// try, count and log them again.
+	gaveUp map[uint64]bool
 }
 
 func newSnapshotTries() *snapshotTries {
-	return &snapshotTries{refusals: map[uint64]int{}, since: map[uint64]time.Time{}}
+	return &snapshotTries{refusals: map[uint64]int{}, since: map[uint64]time.Time{}, gaveUp: map[uint64]bool{}}
 }
 
 // failed records a failed put of record seq and reports whether to give
@@ -44,6 +49,7 @@ func (t *snapshotTries) failed(seq uint64, err error, connected bool, now time.T
 		t.refusals[seq]++
 		if t.refusals[seq] >= objectAttempts {
 			t.done(seq)
+			t.gaveUp[seq] = true
 			return true
 		}
 		return false
@@ -55,9 +61,19 @@ func (t *snapshotTries) failed(seq uint64, err error, connected bool, now time.T
 	}
 	if now.Sub(first) >= snapshotPatience {
 		t.done(seq)
+		t.gaveUp[seq] = true
 		return true
 	}
 	return false
+}
+
+// acked forgets the records given up up to seq (acknowledged).
+func (t *snapshotTries) acked(seq uint64) {
+	for q := range t.gaveUp {
+		if q <= seq {
+			delete(t.gaveUp, q)
+		}
+	}
 }
 
 // done forgets record seq (stored, or given up).

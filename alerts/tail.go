@@ -158,9 +158,17 @@ func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs
 	var cons jetstream.Consumer
 	deadline := time.Now().Add(streamWait)
 	for {
-		cons, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverNewPolicy,
-		})
+		// Start after the stream's last message by sequence, not with
+		// DeliverNew: the ordered consumer remakes itself after every
+		// reconnect with its first policy while it has delivered nothing,
+		// and DeliverNew then would skip what the stream stored meanwhile.
+		ocfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverNewPolicy}
+		var st jetstream.Stream
+		if st, err = js.Stream(ctx, stream); err == nil {
+			ocfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+			ocfg.OptStartSeq = st.CachedInfo().State.LastSeq + 1
+			cons, err = js.OrderedConsumer(ctx, stream, ocfg)
+		}
 		if !errors.Is(err, jetstream.ErrStreamNotFound) || time.Now().After(deadline) {
 			break
 		}
