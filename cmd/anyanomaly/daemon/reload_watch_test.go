@@ -32,6 +32,13 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// etcConfig lays out root/etc/config.yaml with threshold 0.6.
+func etcConfig(t *testing.T, root string) string {
+	must(t, os.Mkdir(filepath.Join(root, "etc"), 0o755))
+	daemontest.WriteConfig(t, filepath.Join(root, "etc", "config.yaml"), withThreshold(0.6))
+	return filepath.Join(root, "etc", "config.yaml")
+}
+
 // TestReloadFollowsReplacedFiles: deploy tools replace more than the file.
 // A watch on the configuration's directory alone went stale when the
 // directory itself was replaced, and never saw an edit behind a symlink:
@@ -46,22 +53,14 @@ func TestReloadFollowsReplacedFiles(t *testing.T) {
 		change func(t *testing.T, root string, th float64)
 	}{
 		{"directory re-created",
-			func(t *testing.T, root string) string {
-				must(t, os.Mkdir(filepath.Join(root, "etc"), 0o755))
-				daemontest.WriteConfig(t, filepath.Join(root, "etc", "config.yaml"), withThreshold(0.6))
-				return filepath.Join(root, "etc", "config.yaml")
-			},
+			etcConfig,
 			func(t *testing.T, root string, th float64) {
 				must(t, os.RemoveAll(filepath.Join(root, "etc")))
 				must(t, os.Mkdir(filepath.Join(root, "etc"), 0o755))
 				daemontest.WriteConfig(t, filepath.Join(root, "etc", "config.yaml"), withThreshold(th))
 			}},
 		{"directory swapped by renames",
-			func(t *testing.T, root string) string {
-				must(t, os.Mkdir(filepath.Join(root, "etc"), 0o755))
-				daemontest.WriteConfig(t, filepath.Join(root, "etc", "config.yaml"), withThreshold(0.6))
-				return filepath.Join(root, "etc", "config.yaml")
-			},
+			etcConfig,
 			func(t *testing.T, root string, th float64) {
 				staged := filepath.Join(root, "etc.new")
 				must(t, os.Mkdir(staged, 0o755))
