@@ -139,7 +139,7 @@ func readVideo(ctx context.Context, path string, opts FileOptions, fr *framer, f
 	if si.Rotation == 90 || si.Rotation == 270 {
 		info.Width, info.Height = si.Height, si.Width
 	}
-	fr.rotation = si.Rotation
+	fr.rotation, fr.mirror = si.Rotation, si.Mirrored
 	dec, err := dm.NewDecoder(decode.Config{HWAccel: opts.HWAccel, Logger: opts.Logger, BandLongSide: fr.bandLongSide()})
 	if err != nil {
 		return info, fmt.Errorf("read %s: %w", path, err)

@@ -31,53 +31,76 @@ func ffmpegTo(t *testing.T, args ...string) {
 	}
 }
 
-// TestRotatedVideoAnalysedUpright: phones store portrait video as
-// landscape pictures with a display matrix, which players and the ffmpeg
-// CLI honour. Read as stored, the LVLM saw the scene on its side (a
-// standing person lying down).
-func TestRotatedVideoAnalysedUpright(t *testing.T) {
+// matrixClip writes a 64x48 clip with a white block in the stored
+// picture's top-left corner and the track header's display matrix set to
+// m, as a phone writes it.
+func matrixClip(t *testing.T, m [9]uint32) string {
+	t.Helper()
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain.mp4")
-	// A white block in the stored picture's top-left corner.
 	ffmpegTo(t, "-f", "lavfi", "-i", "color=c=black:s=64x48:r=10:d=0.8", "-vf", "drawbox=x=0:y=0:w=16:h=16:c=white:t=fill",
 		"-c:v", "libx264", "-pix_fmt", "yuv420p", plain)
 	b, err := os.ReadFile(plain)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The track header's matrix set to a quarter turn clockwise
-	// (ffprobe: rotation=-90), as a phone held upright writes it.
-	var ident, rot bytes.Buffer
+	var ident, set bytes.Buffer
 	_ = binary.Write(&ident, binary.BigEndian, [9]uint32{0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000})
-	_ = binary.Write(&rot, binary.BigEndian, [9]uint32{0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0, 0x40000000})
+	_ = binary.Write(&set, binary.BigEndian, m)
 	i := bytes.Index(b, []byte("tkhd"))
 	j := bytes.Index(b[max(i, 0):], ident.Bytes())
 	if i < 0 || j < 0 {
 		t.Fatal("no track header matrix in the generated clip")
 	}
-	copy(b[i+j:], rot.Bytes())
-	path := filepath.Join(dir, "portrait.mp4")
+	copy(b[i+j:], set.Bytes())
+	path := filepath.Join(dir, "turned.mp4")
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var got *image.YCbCr
-	info, err := stream.ReadFile(context.Background(), path, stream.FileOptions{LongSide: 64, SegmentFrames: 4}, func(s *segment.Segment) error {
-		if got == nil {
-			got = s.Frames[0].Image
-		}
-		return nil
-	})
-	if err != nil || got == nil {
-		t.Fatalf("read: %v (a frame: %v)", err, got != nil)
+	return path
+}
+
+// TestDisplayMatrixApplied: phones store portrait video as landscape
+// pictures with a display matrix, which players and the ffmpeg CLI
+// honour. Read as stored, the LVLM saw the scene on its side (a standing
+// person lying down). A front camera's matrix mirrors instead; read as a
+// half turn, it put the picture upside down.
+func TestDisplayMatrixApplied(t *testing.T) {
+	tests := []struct {
+		name   string
+		matrix [9]uint32
+		size   image.Point
+		white  image.Point // where the stored top-left block is shown
+	}{
+		// ffprobe: rotation=-90, a quarter turn clockwise.
+		{"quarter turn", [9]uint32{0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0, 0x40000000}, image.Pt(48, 64), image.Pt(40, 4)},
+		// x' = -x + width: a mirror, no turn.
+		{"mirror", [9]uint32{0xFFFF0000, 0, 0, 0, 0x10000, 0, 64 << 16, 0, 0x40000000}, image.Pt(64, 48), image.Pt(60, 4)},
 	}
-	if sz := got.Rect.Size(); sz != image.Pt(48, 64) || info.Width != 48 || info.Height != 64 {
-		t.Fatalf("analysed %v, FileInfo %dx%d, want 48x64 upright", sz, info.Width, info.Height)
-	}
-	if y := got.YCbCrAt(40, 4).Y; y < 200 {
-		t.Fatalf("top-right corner luma %d, want the white block there", y)
-	}
-	if y := got.YCbCrAt(4, 4).Y; y > 60 {
-		t.Fatalf("top-left corner luma %d, want black", y)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := matrixClip(t, tc.matrix)
+			var got *image.YCbCr
+			info, err := stream.ReadFile(context.Background(), path, stream.FileOptions{LongSide: 64, SegmentFrames: 4}, func(s *segment.Segment) error {
+				if got == nil {
+					got = s.Frames[0].Image
+				}
+				return nil
+			})
+			if err != nil || got == nil {
+				t.Fatalf("read: %v (a frame: %v)", err, got != nil)
+			}
+			if sz := got.Rect.Size(); sz != tc.size || info.Width != tc.size.X || info.Height != tc.size.Y {
+				t.Fatalf("analysed %v, FileInfo %dx%d, want %v", sz, info.Width, info.Height, tc.size)
+			}
+			for _, c := range []image.Point{{4, 4}, {tc.size.X - 4, 4}, {4, tc.size.Y - 4}, {tc.size.X - 4, tc.size.Y - 4}} {
+				y := got.YCbCrAt(c.X, c.Y).Y
+				corner := image.Rect(c.X-6, c.Y-6, c.X+6, c.Y+6)
+				if want := tc.white.In(corner); want != (y > 200) {
+					t.Fatalf("luma %d at %v; the white block should be shown near %v", y, c, tc.white)
+				}
+			}
+		})
 	}
 }
 
@@ -195,5 +218,31 @@ func TestFrameNumberTooLarge(t *testing.T) {
 	_, err := stream.ReadFile(context.Background(), dir, stream.FileOptions{SegmentFrames: 4}, func(*segment.Segment) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("err = %v, want %s named as too large", err, name)
+	}
+}
+
+// TestSourceVersionSeesTheDisplayMatrix: answer caches made before the
+// display matrix was applied hold answers about pictures on their side;
+// a turned file's fingerprint differs from the same file's unturned.
+func TestSourceVersionSeesTheDisplayMatrix(t *testing.T) {
+	ident := [9]uint32{0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000}
+	turned := matrixClip(t, [9]uint32{0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0, 0x40000000})
+	plain := matrixClip(t, ident)
+	when := time.Unix(1_700_000_000, 0)
+	for _, p := range []string{turned, plain} {
+		if err := os.Chtimes(p, when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := stream.SourceVersion(turned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := stream.SourceVersion(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatalf("a turned file and the same file unturned share the fingerprint %q", a)
 	}
 }

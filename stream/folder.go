@@ -69,6 +69,17 @@ func listFrames(dir string) ([]numberedFile, error) {
 		if !ok {
 			return nil, fmt.Errorf("read frames %s: %s has no frame number in its name", dir, e.Name())
 		}
+		if !e.Type().IsRegular() {
+			// A FIFO would block os.ReadFile past any cancellation, a
+			// link to /dev/zero read until memory runs out.
+			st, err := os.Stat(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, fmt.Errorf("read frames %s: %w", dir, err)
+			}
+			if !st.Mode().IsRegular() {
+				return nil, fmt.Errorf("read frames %s: %s is not a regular file (%s)", dir, e.Name(), st.Mode().Type())
+			}
+		}
 		if prev, dup := seen[n]; dup {
 			return nil, fmt.Errorf("read frames %s: %s and %s have the same frame number %d", dir, prev, e.Name(), n)
 		}

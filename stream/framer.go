@@ -34,7 +34,10 @@ type framer struct {
 	// rotation is the clockwise quarter turn applied after scaling (a
 	// file's display matrix); scratch holds the picture before it.
 	rotation int
-	scratch  *image.YCbCr
+	// mirror flips the turned picture left to right (a display matrix
+	// that mirrors, as front cameras write).
+	mirror  bool
+	scratch *image.YCbCr
 	// counters
 	sampled  int64
 	segments int64
@@ -180,7 +183,11 @@ func (f *framer) newImage(w, h int) *image.YCbCr {
 // analysisImage scales p, and turns it upright when the file says so.
 func (f *framer) analysisImage(p *decode.Picture) (*image.YCbCr, error) {
 	if f.rotation == 0 {
-		return f.scaler.Scale(p, f.alloc)
+		img, err := f.scaler.Scale(p, f.alloc)
+		if err == nil && f.mirror {
+			mirrorYCbCr(img)
+		}
+		return img, err
 	}
 	src, err := f.scaler.Scale(p, func(w, h int) *image.YCbCr {
 		if f.scratch == nil || f.scratch.Rect.Dx() != w || f.scratch.Rect.Dy() != h {
@@ -191,16 +198,22 @@ func (f *framer) analysisImage(p *decode.Picture) (*image.YCbCr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rotateYCbCr(src, f.rotation, f.newImage), nil
+	img := rotateYCbCr(src, f.rotation, f.newImage)
+	if f.mirror {
+		// The matrix is the rotation, then the mirror (row vectors:
+		// displayed = stored · R · F).
+		mirrorYCbCr(img)
+	}
+	return img, nil
 }
 
 // resize scales img to the window's size, handing img back to the pool.
 func (f *framer) resize(img *image.YCbCr) *image.YCbCr {
 	dst := f.newImage(f.size.X, f.size.Y)
 	resizeYCbCr(dst, img)
-	if f.pool != nil {
-		f.pool.put(img)
-	}
+	// img is left to the garbage collector: keyed by a size that the
+	// window never uses, it would sit in the pool for the whole read,
+	// one idle image per distinct size.
 	f.resized++
 	return dst
 }

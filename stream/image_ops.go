@@ -2,6 +2,7 @@ package stream
 
 import (
 	"image"
+	"slices"
 )
 
 // chromaSize is the size of a 4:2:0 image's chroma planes.
@@ -72,4 +73,17 @@ func resizePlane(d []byte, ds, dw, dh int, s []byte, ss, sw, sh int) {
 			d[y*ds+x] = uint8(v)
 		}
 	}
+}
+
+// mirrorYCbCr flips a 4:2:0 image left to right, in place.
+func mirrorYCbCr(m *image.YCbCr) {
+	flip := func(p []byte, stride, w, h int) {
+		for y := range h {
+			slices.Reverse(p[y*stride : y*stride+w])
+		}
+	}
+	flip(m.Y, m.YStride, m.Rect.Dx(), m.Rect.Dy())
+	cw, ch := chromaSize(m.Rect)
+	flip(m.Cb, m.CStride, cw, ch)
+	flip(m.Cr, m.CStride, cw, ch)
 }

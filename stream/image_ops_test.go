@@ -98,3 +98,26 @@ func TestResizeYCbCr(t *testing.T) {
 		t.Fatalf("ramp resized: ends %d and %d, want 0 and 210", wide.Y[0], wide.Y[15])
 	}
 }
+
+// TestMirrorYCbCr: the left column becomes the right one, and twice is the
+// picture again (odd widths included).
+func TestMirrorYCbCr(t *testing.T) {
+	src := patterned(5, 3)
+	m := patterned(5, 3)
+	mirrorYCbCr(m)
+	for y := range 3 {
+		for x := range 5 {
+			if m.YCbCrAt(4-x, y).Y != src.YCbCrAt(x, y).Y {
+				t.Fatalf("(%d,%d) luma %d, want %d from (%d,%d)", 4-x, y, m.YCbCrAt(4-x, y).Y, src.YCbCrAt(x, y).Y, x, y)
+			}
+		}
+	}
+	mirrorYCbCr(m)
+	for y := range 3 {
+		for x := range 5 {
+			if m.YCbCrAt(x, y) != src.YCbCrAt(x, y) {
+				t.Fatalf("mirrored twice: (%d,%d) is %v, was %v", x, y, m.YCbCrAt(x, y), src.YCbCrAt(x, y))
+			}
+		}
+	}
+}

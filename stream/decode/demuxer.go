@@ -29,6 +29,9 @@ type StreamInfo struct {
 	// stream's display matrix asks for: phones store portrait video
 	// landscape with a matrix, and players turn it upright.
 	Rotation int
+	// Mirrored is true when the display matrix also mirrors the picture
+	// horizontally (applied before Rotation).
+	Mirrored bool
 }
 
 // DemuxOptions configures OpenFile.
@@ -111,6 +114,16 @@ func OpenFile(path string, opts DemuxOptions) (_ *Demuxer, err error) {
 	}
 	if sd := d.st.SideData(astiav.PacketSideDataTypeDisplaymatrix); len(sd) >= 36 {
 		if m, err := astiav.NewDisplayMatrixFromBytes(sd); err == nil {
+			// A matrix with a negative determinant mirrors the picture
+			// (av_display_rotation_get reads a plain horizontal mirror
+			// as 180 degrees): take the rotation of the matrix without
+			// its mirror (column 0 negated, as av_display_matrix_flip
+			// does), so a mirrored clip is not turned upside down.
+			a, b, c, dd := int64(int32(m[0])), int64(int32(m[1])), int64(int32(m[3])), int64(int32(m[4]))
+			if a*dd-b*c < 0 {
+				m[0], m[3] = uint32(-int32(m[0])), uint32(-int32(m[3]))
+				d.info.Mirrored = true
+			}
 			// astiav gives the clockwise angle; round it to a
 			// quarter turn (other angles are not worth a resampling).
 			cw := int(math.Round(m.Rotation()/90)) * 90

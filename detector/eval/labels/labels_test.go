@@ -172,6 +172,9 @@ func TestParseGeneric(t *testing.T) {
 		{"group twice", `{"single": {"x": [{"video": "v"}]}, "single": {"y": [{"video": "w"}]}}`, `key "single" appears twice`},
 		{"group twice in another case", `{"single": {"x": [{"video": "v"}]}, "Single": {"y": [{"video": "w"}]}}`, `key "Single" appears twice`},
 		{"field twice in a video", `{"single": {"x": [{"video": "v", "frames": 9, "frames": 8}]}}`, `key "single.x[0].frames" appears twice`},
+		{"field twice in a video, in another case", `{"single": {"x": [{"video": "v", "frames": 9, "Frames": 8}]}}`, `key "single.x[0].Frames" appears twice`},
+		{"video name in another case", `{"single": {"x": [{"video": "v", "VIDEO": "w"}]}}`, `appears twice`},
+		{"long s at the top", `{"single": {"x": [{"video": "v"}]}, "ſingle": {"y": [{"video": "w"}]}}`, `appears twice`},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
