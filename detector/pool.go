@@ -96,6 +96,11 @@ type Pool struct {
 	// again: the results of their segments still in flight must not
 	// bring back the gate state the removal dropped.
 	forgotten map[string]bool
+	// droppedBy counts each camera's segments dropped under overload.
+	droppedBy map[string]uint64
+	order     map[string]*camOrder
+	// deliverMu keeps deliveries of concurrent workers in order.
+	deliverMu sync.Mutex
 }
 
 type endpoint struct {
@@ -109,7 +114,19 @@ type endpoint struct {
 	slots int
 	jobs  chan *job         // dispatcher → preparer
 	ready chan *preparedJob // preparer → callers (unbuffered)
+	// downUntil and cooldown (guarded by Pool.mu): after a failure of the
+	// endpoint itself the dispatcher prefers the other endpoints until
+	// downUntil, so an endpoint that fails at once (model missing) does
+	// not look least loaded and take every segment.
+	downUntil time.Time
+	cooldown  time.Duration
+	// load wakes the endpoint's loader after a question timed out.
+	load chan struct{}
 }
+
+// loadTimeout bounds a model load started by the loader (Ollama's own
+// OLLAMA_LOAD_TIMEOUT stall limit is 5 minutes).
+const loadTimeout = 10 * time.Minute
 
 // prefetch is the number of segments an endpoint holds beyond its
 // concurrency.
@@ -138,6 +155,17 @@ type preparedGroup struct {
 type job struct {
 	seg   *segment.Segment
 	rules []Rule
+	// ticket is the job's place in its camera's dispatch order: results
+	// are delivered in that order (see Pool.complete).
+	ticket uint64
+}
+
+// camOrder holds a camera's results that finished ahead of an earlier
+// segment, so that OnScore sees a camera's segments in order (the alerts
+// ignore a segment older than one already seen).
+type camOrder struct {
+	issued, next uint64
+	held         map[uint64][]SegmentScore
 }
 
 type poolCounters struct {
@@ -216,6 +244,8 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 		wake:      make(chan struct{}, 1),
 		queues:    map[string][]*job{},
 		forgotten: map[string]bool{},
+		droppedBy: map[string]uint64{},
+		order:     map[string]*camOrder{},
 		stats:     poolCounters{errors: map[string]uint64{}},
 	}
 	if p.onScore == nil {
@@ -231,7 +261,7 @@ func NewPool(cfg PoolConfig, deps PoolDeps) (*Pool, error) {
 			return nil, fmt.Errorf("detector pool: endpoint %d: %w", i+1, err)
 		}
 		slots := ec.Concurrency + prefetch
-		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, slots: slots, jobs: make(chan *job, slots), ready: make(chan *preparedJob)})
+		p.eps = append(p.eps, &endpoint{cfg: ec, client: c, slots: slots, jobs: make(chan *job, slots), ready: make(chan *preparedJob), load: make(chan struct{}, 1)})
 	}
 	p.inflight = make([]int, len(p.eps))
 	return p, nil
@@ -343,10 +373,19 @@ func (p *Pool) dropOldestLocked() *job {
 	p.queues[longest] = q[1:]
 	p.waiting--
 	p.stats.dropped++
+	p.droppedBy[longest]++
 	if len(p.queues[longest]) == 0 {
 		p.removeFromRingLocked(longest)
 	}
 	return j
+}
+
+// DroppedFor is the number of camera's segments dropped unscored because
+// the detector lagged (the oldest of the longest queue goes first).
+func (p *Pool) DroppedFor(camera string) uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.droppedBy[camera]
 }
 
 func (p *Pool) removeFromRingLocked(cam string) {
@@ -376,6 +415,13 @@ func (p *Pool) popLocked() *job {
 	cam := p.ring[p.next]
 	q := p.queues[cam]
 	j := q[0]
+	o := p.order[cam]
+	if o == nil {
+		o = &camOrder{held: map[uint64][]SegmentScore{}}
+		p.order[cam] = o
+	}
+	j.ticket = o.issued
+	o.issued++
 	q[0] = nil
 	p.queues[cam] = q[1:]
 	p.waiting--
@@ -409,6 +455,10 @@ func (p *Pool) Run(ctx context.Context) error {
 	for i, e := range p.eps {
 		g.Go(func() error {
 			p.prepareLoop(ctx, e)
+			return nil
+		})
+		g.Go(func() error {
+			p.loadLoop(ctx, e)
 			return nil
 		})
 		for range e.cfg.Concurrency {
@@ -453,8 +503,15 @@ func (p *Pool) dispatch(ctx context.Context) {
 		for {
 			p.mu.Lock()
 			best := -1
+			now := time.Now()
+			anyUp := false
+			for _, e := range p.eps {
+				if !now.Before(e.downUntil) {
+					anyUp = true
+				}
+			}
 			for i, e := range p.eps {
-				if p.inflight[i] >= e.slots {
+				if p.inflight[i] >= e.slots || (anyUp && now.Before(e.downUntil)) {
 					continue
 				}
 				if best < 0 || p.inflight[i]*p.eps[best].slots < p.inflight[best]*e.slots {
@@ -576,6 +633,8 @@ func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
 func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 	seg := pj.seg
 	defer seg.Release()
+	var out []SegmentScore
+	defer func() { p.complete(seg.CameraID, pj.ticket, out) }()
 	if pj.err != nil {
 		p.fail(pj.job, pj.rules, "build", pj.err)
 		return
@@ -594,7 +653,7 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 		p.mu.Lock()
 		p.stats.gated++
 		p.mu.Unlock()
-		p.onScore(SegmentScore{CameraID: seg.CameraID, RuleID: r.ID, Texts: append([]string(nil), r.Texts...), Seq: seg.Seq,
+		out = append(out, SegmentScore{CameraID: seg.CameraID, RuleID: r.ID, Texts: append([]string(nil), r.Texts...), Seq: seg.Seq,
 			Start: seg.Start(), End: seg.End(), FirstFrame: seg.Frames[0].SourceIndex, LastFrame: seg.Frames[len(seg.Frames)-1].SourceIndex,
 			Gated: true, Model: e.cfg.Model})
 	}
@@ -624,11 +683,20 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 			cls := string(vqa.ClassOf(err))
 			if cls == "" {
 				cls = "build"
+			} else {
+				p.endpointFailed(e)
+			}
+			if cls == string(vqa.ClassTimeout) {
+				select {
+				case e.load <- struct{}{}:
+				default:
+				}
 			}
 			p.fail(pj.job, rules, cls, err)
 			continue
 		}
 		p.mu.Lock()
+		e.downUntil, e.cooldown = time.Time{}, 0
 		forgotten := p.forgotten[seg.CameraID]
 		p.stats.scored += uint64(len(scores))
 		p.mu.Unlock()
@@ -636,8 +704,56 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 			if !forgotten {
 				p.gate.Observe(seg.CameraID, s.RuleID, seg, s.Score, prep.rules[k].Threshold)
 			}
-			p.onScore(s)
+			out = append(out, s)
 		}
+	}
+}
+
+// loadLoop loads the endpoint's model, with a deadline of its own, each
+// time a question timed out (the model may be loading after a restart).
+func (p *Pool) loadLoop(ctx context.Context, e *endpoint) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.load:
+			if err := e.client.Load(ctx, loadTimeout); err != nil && ctx.Err() == nil {
+				p.limiter.do("load", func(int) { p.log.Warn("detector: model load failed", "error", err) })
+			}
+		}
+	}
+}
+
+// endpointFailed keeps the dispatcher away from e for a cooldown that
+// doubles from 1s to 30s while it keeps failing.
+func (p *Pool) endpointFailed(e *endpoint) {
+	p.mu.Lock()
+	e.cooldown = min(max(2*e.cooldown, time.Second), 30*time.Second)
+	e.downUntil = time.Now().Add(e.cooldown)
+	p.mu.Unlock()
+}
+
+// complete records a job's results and delivers, in dispatch order, every
+// result of the camera no earlier job still holds up.
+func (p *Pool) complete(cam string, ticket uint64, scores []SegmentScore) {
+	p.deliverMu.Lock()
+	defer p.deliverMu.Unlock()
+	p.mu.Lock()
+	o := p.order[cam]
+	o.held[ticket] = scores
+	var ready []SegmentScore
+	for {
+		s, ok := o.held[o.next]
+		if !ok {
+			break
+		}
+		delete(o.held, o.next)
+		o.next++
+		ready = append(ready, s...)
+	}
+	p.mu.Unlock()
+	for _, s := range ready {
+		p.onScore(s)
 	}
 }
 

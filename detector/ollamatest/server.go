@@ -349,6 +349,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorBody("model is required"))
 		return
 	}
+	if len(req.Messages) == 0 {
+		// Ollama's way to load a model without asking anything.
+		if _, _, ok := s.lookup(req.Model); !ok {
+			writeJSON(w, http.StatusNotFound, errorBody(fmt.Sprintf("model %q not found, try pulling it first", req.Model)))
+			return
+		}
+		writeJSON(w, http.StatusOK, api.ChatResponse{Model: req.Model, CreatedAt: time.Now().UTC(), Message: api.Message{Role: "assistant"}, DoneReason: "load", Done: true})
+		return
+	}
 	fault := s.nextFault()
 	if _, _, ok := s.lookup(req.Model); !ok || fault == FaultModelNotFound {
 		writeJSON(w, http.StatusNotFound, errorBody(fmt.Sprintf("model %q not found, try pulling it first", req.Model)))

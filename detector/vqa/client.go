@@ -319,6 +319,12 @@ func (c *Client) once(ctx context.Context, req *api.ChatRequest) (string, error)
 	if err != nil {
 		return "", c.classify(ctx, err, status)
 	}
+	if !done && ctx.Err() != nil && sb.Len() > 0 {
+		// Ollama's client ignores the body's read error: a reply still
+		// arriving at the deadline (content came, no final answer) ends
+		// like an empty one.
+		return "", c.classify(ctx, ctx.Err(), status)
+	}
 	if !done {
 		// The client returns no error and no callback when the body is
 		// empty (e.g. a bare 500): the missing final response is the only
@@ -354,6 +360,11 @@ func (c *Client) classify(ctx context.Context, err error, status int) *Error {
 		e.Status = status
 	}
 	switch {
+	case status == http.StatusNotFound && !strings.Contains(strings.ToLower(err.Error()), "model"):
+		// Ollama's 404s name the model ("model 'x' not found"); a plain
+		// 404 page means no Ollama API at this URL (wrong path, proxy).
+		e.Class = ClassBadRequest
+		e.Msg += fmt.Sprintf(": HTTP 404 without Ollama's JSON: no Ollama API at %s (check the URL's path)", c.redacted)
 	case status == http.StatusNotFound:
 		e.Class = ClassModelNotFound
 		e.Msg = c.notFoundMsg()
@@ -408,4 +419,23 @@ func (r statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, err
+}
+
+// Load asks Ollama to load the model (a chat request without messages)
+// and waits up to timeout for it. Ollama aborts a load when the request
+// that started it goes away, so a cold start longer than the per-question
+// Timeout would otherwise be restarted and aborted by every question.
+func (c *Client) Load(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stream := false
+	holder := &statusHolder{}
+	err := c.api.Chat(context.WithValue(ctx, statusKey{}, holder), &api.ChatRequest{Model: c.cfg.Model, Stream: &stream,
+		KeepAlive: &api.Duration{Duration: c.cfg.KeepAlive}}, func(api.ChatResponse) error { return nil })
+	if err != nil {
+		e := c.classify(ctx, err, holder.get())
+		e.Msg = fmt.Sprintf("load model %s at %s", c.cfg.Model, c.redacted)
+		return e
+	}
+	return nil
 }

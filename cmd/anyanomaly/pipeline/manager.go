@@ -36,6 +36,9 @@ type managerDeps struct {
 		Submit(seg *segment.Segment, rules []detector.Rule) bool
 		// ForgetCamera drops a removed camera's waiting segments.
 		ForgetCamera(camera string) int
+		// DroppedFor counts a camera's segments dropped because the
+		// detector lagged.
+		DroppedFor(camera string) uint64
 	}
 	// Gate is the detector's motion gate: each camera's own configuration
 	// is set on it, and the state of removed rules forgotten.
@@ -524,6 +527,9 @@ func (m *Manager) CameraStats() []daemon.CameraStats {
 		}
 		cs.Frames, cs.FramesDropped, cs.DecodeErrors = total.frames, total.dropped, total.decodeErrors
 		cs.Reconnects, cs.Segments, cs.SegmentsDropped = total.reconnects, total.segments, total.segDropped
+		// The camera's own queue to the detector never fills (Submit does
+		// not block): the detector's queue is where lag drops segments.
+		cs.SegmentsDropped += m.deps.Detector.DroppedFor(v.id)
 		cs.SegmentsGated = m.deps.Scores.camera(v.id)
 		for _, r := range v.rules.rules {
 			rs := daemon.RuleStatus{ID: r.det.ID, Active: r.enabled && configs.ActiveAt(r.hours, now, v.rules.loc)}

@@ -35,7 +35,8 @@ func (d *choosyDetector) Submit(*segment.Segment, []detector.Rule) bool {
 	return d.accept.Load()
 }
 
-func (d *choosyDetector) ForgetCamera(string) int { return 0 }
+func (d *choosyDetector) ForgetCamera(string) int  { return 0 }
+func (d *choosyDetector) DroppedFor(string) uint64 { return 0 }
 
 type nopGate struct{}
 

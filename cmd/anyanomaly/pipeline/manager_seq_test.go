@@ -27,7 +27,8 @@ func (d *seqDetector) Submit(seg *segment.Segment, _ []detector.Rule) bool {
 	return true
 }
 
-func (d *seqDetector) ForgetCamera(string) int { return 0 }
+func (d *seqDetector) ForgetCamera(string) int  { return 0 }
+func (d *seqDetector) DroppedFor(string) uint64 { return 0 }
 
 func (d *seqDetector) taken() []uint64 {
 	d.mu.Lock()

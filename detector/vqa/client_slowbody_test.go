@@ -1,0 +1,44 @@
+package vqa_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/anyanomaly/anyanomaly/detector/vqa"
+)
+
+// A reply whose body is still arriving when the call's deadline passes
+// (a reply that streams forever, or a slow proxy) is a timeout, and must
+// say so, not "HTTP 200 without a final answer" (empty_response).
+func TestSlowBodyIsATimeout(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprint("stream=", stream), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-ndjson")
+				w.WriteHeader(200)
+				for {
+					fmt.Fprint(w, `{"model":"m","message":{"role":"assistant","content":"0.5 "},"done":false}`+"\n")
+					w.(http.Flusher).Flush()
+					select {
+					case <-r.Context().Done():
+						return
+					case <-time.After(20 * time.Millisecond):
+					}
+				}
+			}))
+			defer srv.Close()
+			c, err := vqa.New(vqa.Config{URL: srv.URL, Model: "m", Timeout: 300 * time.Millisecond, Stream: stream}, vqa.Deps{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Ask(context.Background(), []byte{1}, "p", "")
+			if vqa.ClassOf(err) != vqa.ClassTimeout {
+				t.Fatalf("class %s, want timeout: %v", vqa.ClassOf(err), err)
+			}
+		})
+	}
+}
