@@ -50,6 +50,9 @@ type Publisher struct {
 	reconnect chan struct{} // connection (re)established
 	durable   atomic.Uint64 // records below are fsync'd
 	connected atomic.Bool
+	// noBucket is set while the snapshot bucket could not be set up:
+	// a snapshot for a bucket that is not there is given up at once.
+	noBucket  atomic.Bool
 	nc        atomic.Pointer[nats.Conn]
 	mqttAddr  atomic.Pointer[string]
 	serverURL atomic.Pointer[string]

@@ -430,9 +430,18 @@ func (p *Publisher) streamConfig() jetstream.StreamConfig {
 func (p *Publisher) setupOnce(ctx context.Context, js jetstream.JetStream, scfg jetstream.StreamConfig) error {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	old, err := keepPlacement(cctx, js, &scfg)
+	// Reading the existing stream needs STREAM.INFO, which a publisher
+	// that may create and update the stream need not have: without it
+	// the update goes ahead with the configuration's own replicas, as
+	// before, rather than hold every event behind the setup for ever.
+	ictx, icancel := context.WithTimeout(cctx, 3*time.Second)
+	old, err := keepPlacement(ictx, js, &scfg)
+	icancel()
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", scfg.Name, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.rl.log1s(slog.LevelWarn, "streaminfo", "alerts: cannot read the existing stream; its replicas and placement are not kept", "stream", scfg.Name, "err", err)
 	}
 	if _, err := js.CreateOrUpdateStream(cctx, scfg); err != nil {
 		return fmt.Errorf("stream %s: %w", scfg.Name, err)
@@ -460,6 +469,7 @@ func (p *Publisher) setupOnce(ctx context.Context, js jetstream.JetStream, scfg 
 		ocfg.Replicas, ocfg.Placement = bucketStream.Replicas, bucketStream.Placement
 		_, err = js.CreateOrUpdateObjectStore(cctx, ocfg)
 	}
+	p.noBucket.Store(err != nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

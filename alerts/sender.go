@@ -143,7 +143,14 @@ func (s *sender) fill(ctx context.Context) error {
 		switch rec.Kind {
 		case recObject:
 			if err := s.putObject(ctx, rec); err != nil {
-				if !s.objTries.failed(seq, err, s.nc.IsConnected(), time.Now()) {
+				// No bucket, and setting it up failed: waiting
+				// snapshotPatience would hold the events behind.
+				missing := errors.Is(err, jetstream.ErrBucketNotFound) && p.noBucket.Load()
+				if missing {
+					s.objTries.done(seq)
+					s.objTries.gaveUp[seq] = true
+				}
+				if !missing && !s.objTries.failed(seq, err, s.nc.IsConnected(), time.Now()) {
 					return fmt.Errorf("snapshot %s: %w", rec.Key, err)
 				}
 				p.st.snapshotFailures.Add(1)

@@ -41,7 +41,10 @@ type TailOptions struct {
 // first prints a line saying what it listens to.
 //
 // It reads the JetStream stream through an ordered consumer that starts
-// at new messages: each event is printed once, as the stream stored it
+// after the stream's last message (by sequence, so that a reconnect of a
+// tail that has printed nothing yet does not skip what the stream stored
+// meanwhile; at new messages when the account may not read the stream's
+// info): each event is printed once, as the stream stored it
 // (resends the stream dropped as duplicates are not printed again), and
 // after a lost connection the consumer resumes where it stopped, so
 // events published meanwhile still appear. Where the stream does not
@@ -163,10 +166,17 @@ func tailStream(ctx context.Context, nc *nats.Conn, stream, subject string, msgs
 		// reconnect with its first policy while it has delivered nothing,
 		// and DeliverNew then would skip what the stream stored meanwhile.
 		ocfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverNewPolicy}
-		var st jetstream.Stream
-		if st, err = js.Stream(ctx, stream); err == nil {
+		// A viewer may be allowed to read the stream but not its info:
+		// it still reads the stream, from new messages.
+		ictx, icancel := context.WithTimeout(ctx, 2*time.Second)
+		st, ierr := js.Stream(ictx, stream)
+		icancel()
+		err = ierr
+		if ierr == nil {
 			ocfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 			ocfg.OptStartSeq = st.CachedInfo().State.LastSeq + 1
+		}
+		if !errors.Is(ierr, jetstream.ErrStreamNotFound) && ctx.Err() == nil {
 			cons, err = js.OrderedConsumer(ctx, stream, ocfg)
 		}
 		if !errors.Is(err, jetstream.ErrStreamNotFound) || time.Now().After(deadline) {

@@ -247,7 +247,10 @@ func (v *validator) portClash(path, host string, port int) {
 		return
 	}
 	a, b := listenHost(h), listenHost(host)
-	if a == b || a == "*" || b == "*" {
+	// "localhost" binds one loopback address; two different literal
+	// addresses (127.0.0.1 and ::1, or 127.0.0.2) never collide.
+	loop := func(x, y string) bool { return x == "localhost" && (y == "127.0.0.1" || y == "::1") }
+	if a == b || a == "*" || b == "*" || loop(a, b) || loop(b, a) {
 		v.add(path, "port %d is also the port of global.http.listen (%s)", port, v.c.Global.HTTP.Listen)
 	}
 }
@@ -258,15 +261,9 @@ func listenHost(h string) string {
 	if h == "" {
 		return "*"
 	}
-	if strings.EqualFold(h, "localhost") {
-		return "loopback"
-	}
 	if ip := net.ParseIP(h); ip != nil {
-		switch {
-		case ip.IsUnspecified():
+		if ip.IsUnspecified() {
 			return "*"
-		case ip.IsLoopback():
-			return "loopback"
 		}
 		return ip.String()
 	}
@@ -408,11 +405,16 @@ func (v *validator) cameras() {
 			// prompt never lists: only a one-text rule, unbatched, may
 			// spell its question out in full.
 			if r.Prompt != "" && !strings.Contains(r.Prompt, "{text}") {
+				// An inherited prompt is written in defaults.rule.
+				from := ""
+				if _, written := v.c.lines[rp+".prompt"]; v.c.lines != nil && !written {
+					from = fmt.Sprintf(" (the prompt comes from defaults.rule.prompt, line %d)", v.c.Line("defaults.rule.prompt"))
+				}
 				switch {
 				case len(r.Texts) > 1:
-					v.add(rp+".prompt", "must contain {text}: the rule has %d texts and each is asked about separately", len(r.Texts))
+					v.add(rp+".prompt", "must contain {text}: the rule has %d texts and each is asked about separately%s", len(r.Texts), from)
 				case v.c.LVLM.Batching:
-					v.add(rp+".prompt", "must contain {text} with lvlm.batching on: a batched question lists its texts there")
+					v.add(rp+".prompt", "must contain {text} with lvlm.batching on: a batched question lists its texts there%s", from)
 				}
 			}
 		}

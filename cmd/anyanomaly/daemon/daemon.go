@@ -94,6 +94,10 @@ type Daemon struct {
 	// after watch.
 	watched []string
 	real    string
+	// resolved maps each watched directory to what it resolves to:
+	// inotify keeps one watch per inode and names its events after the
+	// first path that added it, so an event may come under an alias.
+	resolved map[string]string
 
 	mu         sync.Mutex // guards the fields below
 	state      string
@@ -477,9 +481,13 @@ func (d *Daemon) rewatch(w *fsnotify.Watcher) {
 		_ = w.Remove(p) // gone with its directory, or re-added below
 	}
 	d.watched = d.watched[:0]
+	d.resolved = map[string]string{}
 	for _, p := range want {
 		if err := w.Add(p); err == nil {
 			d.watched = append(d.watched, p)
+			if r, err := filepath.EvalSymlinks(p); err == nil {
+				d.resolved[p] = filepath.Clean(r)
+			}
 		} else if p == dir {
 			d.log.Warn("watching the configuration directory", "dir", dir, "err", err)
 		}
@@ -496,7 +504,14 @@ func (d *Daemon) isConfigEvent(ev fsnotify.Event) bool {
 	}
 	name := filepath.Clean(ev.Name)
 	path := filepath.Clean(d.opts.ConfigPath)
-	return name == path || name == filepath.Dir(path) || (d.real != "" && name == d.real) || filepath.Base(name) == "..data"
+	if name == path || name == filepath.Dir(path) || (d.real != "" && name == d.real) || filepath.Base(name) == "..data" {
+		return true
+	}
+	// The same directory watched under two names reports under one.
+	if r, ok := d.resolved[filepath.Dir(name)]; ok && d.real != "" {
+		return filepath.Join(r, filepath.Base(name)) == d.real
+	}
+	return false
 }
 
 // control is the one goroutine that reloads: SIGHUP, Reload and file
