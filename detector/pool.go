@@ -157,7 +157,8 @@ type job struct {
 	rules []Rule
 	// ticket is the job's place in its camera's dispatch order: results
 	// are delivered in that order (see Pool.complete).
-	ticket uint64
+	ticket   uint64
+	ticketed bool // popped: its place must be released
 }
 
 // camOrder holds a camera's results that finished ahead of an earlier
@@ -323,6 +324,9 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 	total := p.stats.dropped
 	p.mu.Unlock()
 	if dropped != nil {
+		if dropped.ticketed {
+			p.complete(dropped.seg.CameraID, dropped.ticket, nil)
+		}
 		dropped.seg.Release()
 		p.limiter.do("drop", func(n int) {
 			p.log.Warn("detector overloaded: dropped oldest waiting segments", "camera", dropped.seg.CameraID,
@@ -343,6 +347,8 @@ func (p *Pool) ForgetCamera(camera string) int {
 	p.mu.Lock()
 	q := p.queues[camera]
 	p.forgotten[camera] = true
+	// A camera added again counts its drops from 0, as its stream does.
+	delete(p.droppedBy, camera)
 	if len(q) > 0 {
 		p.removeFromRingLocked(camera)
 		p.waiting -= len(q)
@@ -350,6 +356,9 @@ func (p *Pool) ForgetCamera(camera string) int {
 	}
 	p.mu.Unlock()
 	for _, j := range q {
+		if j.ticketed {
+			p.complete(j.seg.CameraID, j.ticket, nil)
+		}
 		j.seg.Release()
 	}
 	return len(q)
@@ -420,8 +429,10 @@ func (p *Pool) popLocked() *job {
 		o = &camOrder{held: map[uint64][]SegmentScore{}}
 		p.order[cam] = o
 	}
-	j.ticket = o.issued
-	o.issued++
+	if !j.ticketed { // a job handed back keeps its place
+		j.ticket, j.ticketed = o.issued, true
+		o.issued++
+	}
 	q[0] = nil
 	p.queues[cam] = q[1:]
 	p.waiting--
@@ -489,6 +500,9 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.queues, p.ring, p.waiting = map[string][]*job{}, nil, 0
 	p.mu.Unlock()
 	for _, j := range left {
+		if j.ticketed {
+			p.complete(j.seg.CameraID, j.ticket, nil)
+		}
 		j.seg.Release()
 	}
 	for _, e := range p.eps {
@@ -548,6 +562,7 @@ func (p *Pool) prepareLoop(ctx context.Context, e *endpoint) {
 			case <-ctx.Done():
 				p.abandon()
 				j.seg.Release()
+				p.complete(j.seg.CameraID, j.ticket, nil) // its place, empty: later results still go out
 				return
 			}
 		}
@@ -619,6 +634,10 @@ func (p *Pool) work(ctx context.Context, idx int, e *endpoint) {
 		case <-ctx.Done():
 			return
 		case pj := <-e.ready:
+			if p.handBack(idx, e, pj) {
+				p.signal()
+				continue
+			}
 			p.process(ctx, e, pj)
 			p.mu.Lock()
 			p.inflight[idx]--
@@ -707,6 +726,36 @@ func (p *Pool) process(ctx context.Context, e *endpoint, pj *preparedJob) {
 			out = append(out, s)
 		}
 	}
+}
+
+// handBack returns a job prefetched by an endpoint that has since failed
+// and rests to the front of its camera's queue, keeping its place in the
+// camera's order, when another endpoint is up: asking it there would cost
+// another Timeout while the camera's later results wait for it.
+func (p *Pool) handBack(idx int, e *endpoint, pj *preparedJob) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.stopped || !now.Before(e.downUntil) {
+		return false
+	}
+	other := false
+	for i, o := range p.eps {
+		if i != idx && !now.Before(o.downUntil) {
+			other = true
+		}
+	}
+	cam := pj.seg.CameraID
+	if !other || p.forgotten[cam] {
+		return false
+	}
+	if len(p.queues[cam]) == 0 {
+		p.ring = append(p.ring, cam)
+	}
+	p.queues[cam] = append([]*job{pj.job}, p.queues[cam]...)
+	p.waiting++
+	p.inflight[idx]--
+	return true
 }
 
 // loadLoop loads the endpoint's model, with a deadline of its own, each

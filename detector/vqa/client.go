@@ -319,10 +319,10 @@ func (c *Client) once(ctx context.Context, req *api.ChatRequest) (string, error)
 	if err != nil {
 		return "", c.classify(ctx, err, status)
 	}
-	if !done && ctx.Err() != nil && sb.Len() > 0 {
+	if !done && ctx.Err() != nil && status >= 200 && status < 300 {
 		// Ollama's client ignores the body's read error: a reply still
-		// arriving at the deadline (content came, no final answer) ends
-		// like an empty one.
+		// arriving at the deadline (a 2xx, no final answer yet) ends like
+		// an empty one. An empty error response is empty_response below.
 		return "", c.classify(ctx, ctx.Err(), status)
 	}
 	if !done {

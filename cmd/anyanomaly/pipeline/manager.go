@@ -110,6 +110,11 @@ type cameraEntry struct {
 	// run backwards. seqMu orders a run's numbering against its retirement.
 	seqMu   sync.Mutex
 	nextSeq uint64 // the lowest number the next segment may have
+
+	// detDropBase is the detector's drop count for this camera id when
+	// the entry was made: a camera added again counts from 0, as its
+	// stream counters do.
+	detDropBase uint64
 }
 
 // cameraRun is one stream.Camera's life, from start to stop.
@@ -387,7 +392,7 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 	restart := cd.Change == configs.CameraRestart || cd.Change == configs.CameraAdded || e == nil || e.cur == nil
 	delete(m.unsentRemovals, c.ID) // back: its run reports its own status
 	if e == nil {
-		e = &cameraEntry{id: c.ID, nextSeq: m.nextSeq[c.ID]}
+		e = &cameraEntry{id: c.ID, nextSeq: m.nextSeq[c.ID], detDropBase: m.deps.Detector.DroppedFor(c.ID)}
 		m.cams[c.ID] = e
 	}
 	e.name = c.Name
@@ -478,11 +483,12 @@ func (m *Manager) Ready(context.Context) error {
 // view is what CameraStats and Ready read of one camera, copied under the
 // lock so that the cameras' own locks are taken without it.
 type view struct {
-	id, name string
-	rules    *ruleSet
-	run      *cameraRun
-	retired  []*cameraRun
-	base     counters
+	id, name    string
+	rules       *ruleSet
+	run         *cameraRun
+	retired     []*cameraRun
+	base        counters
+	detDropBase uint64
 }
 
 func (m *Manager) views() []view {
@@ -494,7 +500,7 @@ func (m *Manager) views() []view {
 			continue
 		}
 		out = append(out, view{id: e.id, name: e.name, rules: e.rules.Load(), run: e.cur,
-			retired: append([]*cameraRun(nil), e.retired...), base: e.base})
+			retired: append([]*cameraRun(nil), e.retired...), base: e.base, detDropBase: e.detDropBase})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
@@ -529,7 +535,9 @@ func (m *Manager) CameraStats() []daemon.CameraStats {
 		cs.Reconnects, cs.Segments, cs.SegmentsDropped = total.reconnects, total.segments, total.segDropped
 		// The camera's own queue to the detector never fills (Submit does
 		// not block): the detector's queue is where lag drops segments.
-		cs.SegmentsDropped += m.deps.Detector.DroppedFor(v.id)
+		if d := m.deps.Detector.DroppedFor(v.id); d > v.detDropBase {
+			cs.SegmentsDropped += d - v.detDropBase
+		}
 		cs.SegmentsGated = m.deps.Scores.camera(v.id)
 		for _, r := range v.rules.rules {
 			rs := daemon.RuleStatus{ID: r.det.ID, Active: r.enabled && configs.ActiveAt(r.hours, now, v.rules.loc)}
