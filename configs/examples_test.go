@@ -117,21 +117,22 @@ func TestExamples(t *testing.T) {
 func TestSchemaRejectsBrokenFiles(t *testing.T) {
 	schema := compileSchema(t)
 	for name, y := range map[string]string{
-		"unknown field":  base + "    tranport: tcp\n",
-		"bad threshold":  base + "        threshold: 1.5\n",
-		"bad enum":       base + "    hwaccel: opencl\n",
-		"bad duration":   base + "        cooldown: 5 minutes\n",
-		"two weights":    base + "        weights: [0.5, 0.5]\n",
-		"bad id":         strings.Replace(base, "id: cam1", "id: cam.1", 1),
-		"missing rules":  "cameras:\n  - {id: a, url: rtsp://h/a}\n",
-		"bad url scheme": strings.Replace(base, "rtsp://u", "http://u", 1),
-		"hour 25":        base + "        active_hours: [\"22:00-25:00\"]\n",
-		"minute 60":      base + "        active_hours: [\"08:60-09:00\"]\n",
-		"port 0":         "nats:\n  embedded: {port: 0}\n" + base,
-		"concurrency":    "lvlm:\n  endpoints: [{url: http://h:11434, model: m, concurrency: 500}]\n" + base,
-		"queue size":     "lvlm:\n  queue_size: 0\n" + base,
-		"prefix slash":   "nats:\n  subject_prefix: a/b\n" + base,
-		"keep_alive 0":   "lvlm:\n  endpoints: [{url: http://h:11434, model: m, keep_alive: 0s}]\n" + base,
+		"unknown field":    base + "    tranport: tcp\n",
+		"bad threshold":    base + "        threshold: 1.5\n",
+		"bad enum":         base + "    hwaccel: opencl\n",
+		"bad duration":     base + "        cooldown: 5 minutes\n",
+		"two weights":      base + "        weights: [0.5, 0.5]\n",
+		"bad id":           strings.Replace(base, "id: cam1", "id: cam.1", 1),
+		"missing rules":    "cameras:\n  - {id: a, url: rtsp://h/a}\n",
+		"bad url scheme":   strings.Replace(base, "rtsp://u", "http://u", 1),
+		"hour 25":          base + "        active_hours: [\"22:00-25:00\"]\n",
+		"minute 60":        base + "        active_hours: [\"08:60-09:00\"]\n",
+		"port 0":           "nats:\n  embedded: {port: 0}\n" + base,
+		"concurrency":      "lvlm:\n  endpoints: [{url: http://h:11434, model: m, concurrency: 500}]\n" + base,
+		"queue size":       "lvlm:\n  queue_size: 0\n" + base,
+		"prefix slash":     "nats:\n  subject_prefix: a/b\n" + base,
+		"keep_alive 0":     "lvlm:\n  endpoints: [{url: http://h:11434, model: m, keep_alive: 0s}]\n" + base,
+		"keep_alive 500ms": "lvlm:\n  endpoints: [{url: http://h:11434, model: m, keep_alive: 500ms}]\n" + base,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := schema.Validate(yamlToJSONValue(t, []byte(y))); err == nil {

@@ -141,8 +141,9 @@ func (v *validator) lvlm() {
 		}
 		// Ollama reads 0 as "unload after every answer": each question
 		// would load the model again, seconds a call.
-		if ep.KeepAlive == 0 {
-			v.add(p+".keep_alive", "must not be 0 (Ollama would unload the model after every call); a duration such as 10m, or negative to keep it loaded")
+		if ep.KeepAlive >= 0 && ep.KeepAlive < Duration(time.Second) {
+			// Ollama reads keep_alive in whole seconds: 500ms is 0.
+			v.add(p+".keep_alive", "must not be under 1s, got %s (Ollama counts whole seconds and would unload the model after every call); a duration such as 10m, or negative to keep it loaded", time.Duration(ep.KeepAlive))
 		}
 	}
 	v.enum("lvlm.prompt_variant", l.PromptVariant, PromptVariants)
