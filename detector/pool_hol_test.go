@@ -9,6 +9,24 @@ import (
 	"github.com/anyanomaly/anyanomaly/detector"
 )
 
+// x1BehindX0 leaves camera x's x0 in endpoint A's prefetch slot behind
+// y0, and has B (busy with z0 first) score x1: x1's result then waits for
+// x0's place in x's order.
+func x1BehindX0(t *testing.T, p *detector.Pool, a, b *gatedOllama) {
+	t.Helper()
+	now := time.Now()
+	p.Submit(makeSegment("y", 0, false, now), []detector.Rule{redRule})
+	waitFor(t, "A busy with y0", func() bool { return a.count() == 1 })
+	p.Submit(makeSegment("z", 0, false, now), []detector.Rule{redRule})
+	waitFor(t, "B busy with z0", func() bool { return b.count() == 1 })
+	p.Submit(makeSegment("x", 0, false, now), []detector.Rule{redRule})
+	waitFor(t, "x0 prefetched on A", func() bool { return p.Stats().Endpoints[0].Jobs == 2 })
+	p.Submit(makeSegment("x", 1, false, now.Add(3*time.Second)), []detector.Rule{redRule})
+	waitFor(t, "x1 on B", func() bool { return p.Stats().Endpoints[1].Jobs == 2 })
+	close(b.release)
+	waitFor(t, "z0 and x1 scored", func() bool { return p.Stats().Scored == 2 })
+}
+
 // Endpoint A hangs (a blackholed host), endpoint B is busy, then answers.
 // Camera x's x0 lands in A's prefetch slot behind y0, x1 on B. y0 times
 // out after Timeout and puts A to rest, but x0 is asked anyway and takes
@@ -37,17 +55,7 @@ func TestHungEndpointHoldsResultsTwoTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	startPool(t, p)
-	now := time.Now()
-	p.Submit(makeSegment("y", 0, false, now), []detector.Rule{redRule})
-	waitFor(t, "A busy with y0", func() bool { return a.count() == 1 })
-	p.Submit(makeSegment("z", 0, false, now), []detector.Rule{redRule})
-	waitFor(t, "B busy with z0", func() bool { return b.count() == 1 })
-	p.Submit(makeSegment("x", 0, false, now), []detector.Rule{redRule})
-	waitFor(t, "x0 prefetched on A", func() bool { return p.Stats().Endpoints[0].Jobs == 2 })
-	p.Submit(makeSegment("x", 1, false, now.Add(3*time.Second)), []detector.Rule{redRule})
-	waitFor(t, "x1 on B", func() bool { return p.Stats().Endpoints[1].Jobs == 2 })
-	close(b.release)
-	waitFor(t, "z0 and x1 scored", func() bool { return p.Stats().Scored == 2 })
+	x1BehindX0(t, p, a, b)
 	scored := time.Now()
 	waitFor(t, "x1 delivered", func() bool { mu.Lock(); defer mu.Unlock(); return !delivered["x1"].IsZero() })
 	mu.Lock()

@@ -58,17 +58,7 @@ func TestShutdownDeliversHeldScore(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	now := time.Now()
-	p.Submit(makeSegment("y", 0, false, now), []detector.Rule{redRule})
-	waitFor(t, "A busy with y0", func() bool { return a.count() == 1 })
-	p.Submit(makeSegment("z", 0, false, now), []detector.Rule{redRule})
-	waitFor(t, "B busy with z0", func() bool { return b.count() == 1 })
-	p.Submit(makeSegment("x", 0, false, now), []detector.Rule{redRule})
-	waitFor(t, "x0 prefetched on A", func() bool { return p.Stats().Endpoints[0].Jobs == 2 })
-	p.Submit(makeSegment("x", 1, false, now.Add(3*time.Second)), []detector.Rule{redRule})
-	waitFor(t, "x1 on B", func() bool { return p.Stats().Endpoints[1].Jobs == 2 })
-	close(b.release)
-	waitFor(t, "z0 and x1 scored", func() bool { return p.Stats().Scored == 2 })
+	x1BehindX0(t, p, a, b)
 	cancel()
 	select {
 	case <-done:
