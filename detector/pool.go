@@ -309,9 +309,15 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 		p.mu.Unlock()
 		return false
 	}
-	var dropped *job
-	if p.waiting >= p.cfg.QueueSize {
-		dropped = p.dropOldestLocked()
+	// A loop, not an if: a segment handed back by a resting endpoint
+	// (handBack) may have put the queue above its bound.
+	var drops []*job
+	for p.waiting >= p.cfg.QueueSize {
+		d := p.dropOldestLocked()
+		if d == nil {
+			break
+		}
+		drops = append(drops, d)
 	}
 	cam := seg.CameraID
 	delete(p.forgotten, cam)
@@ -323,7 +329,7 @@ func (p *Pool) Submit(seg *segment.Segment, rules []Rule) bool {
 	p.stats.submitted++
 	total := p.stats.dropped
 	p.mu.Unlock()
-	if dropped != nil {
+	for _, dropped := range drops {
 		if dropped.ticketed {
 			p.complete(dropped.seg.CameraID, dropped.ticket, nil)
 		}
@@ -749,9 +755,19 @@ func (p *Pool) handBack(idx int, e *endpoint, pj *preparedJob) bool {
 	if !other || p.forgotten[cam] {
 		return false
 	}
-	if len(p.queues[cam]) == 0 {
-		p.ring = append(p.ring, cam)
+	// Its turn was taken when it was dispatched: serve its camera next,
+	// or it waits behind every other camera while the rest runs out and
+	// is asked on the resting endpoint after all.
+	if i := slices.Index(p.ring, cam); i >= 0 {
+		p.ring = slices.Delete(p.ring, i, i+1)
+		if p.next > i {
+			p.next--
+		}
 	}
+	if p.next > len(p.ring) {
+		p.next = 0
+	}
+	p.ring = slices.Insert(p.ring, p.next, cam)
 	p.queues[cam] = append([]*job{pj.job}, p.queues[cam]...)
 	p.waiting++
 	p.inflight[idx]--

@@ -374,6 +374,13 @@ func (m *Manager) reconcileLocked(cfg *configs.Config, cd *configs.CameraDiff) e
 		}
 		// The detector first: from then on, results still in flight leave
 		// the gate alone, so the state forgotten below stays forgotten.
+		// ForgetCamera resets the detector's count: keep what it counted
+		// in the entry, which a quick re-add reuses (its stream counters
+		// go on too).
+		if d := m.deps.Detector.DroppedFor(cd.ID); d > e.detDropBase {
+			e.base.segDropped += d - e.detDropBase
+		}
+		e.detDropBase = 0
 		if n := m.deps.Detector.ForgetCamera(cd.ID); n > 0 {
 			m.log.Info("waiting segments of a removed camera dropped", "camera", cd.ID, "segments", n)
 		}
