@@ -11,10 +11,11 @@ import (
 	"github.com/anyanomaly/anyanomaly/stream/segment"
 )
 
-// x0, prefetched by an endpoint that then rests, was dispatched before
-// c1..c4; handed back, its camera goes to the end of the ring, behind
-// them. By its turn the endpoint's 1 s rest is over, x0 is asked on the
-// hung endpoint after all (a second Timeout, x1 held all along) and fails.
+// TestHandBackKeepsServiceTurn: x0, prefetched by an endpoint that then
+// rests, was dispatched before c1..c4. Handed back, its camera once went
+// to the end of the ring, behind them; by its turn the endpoint's 1 s rest
+// was over, and x0 was asked on the hung endpoint after all (a second
+// Timeout, x1 held all along) and failed.
 func TestHandBackKeepsServiceTurn(t *testing.T) {
 	hung := ollamatest.New(ollamatest.Options{Fault: ollamatest.FaultHang})
 	defer hung.Close()
