@@ -3,9 +3,6 @@ package pipeline
 import (
 	"sync"
 	"testing"
-
-	"github.com/anyanomaly/anyanomaly/stream"
-	"github.com/anyanomaly/anyanomaly/stream/segment"
 )
 
 // forgetfulDetector is the real pool's DroppedFor contract: 2 drops until
@@ -34,43 +31,23 @@ func (d *forgetfulDetector) ForgetCamera(string) int {
 func TestSegmentsDroppedReAddBeforeOldRunStops(t *testing.T) {
 	r := &seqRig{t: t}
 	det := &forgetfulDetector{}
-	var runs []*dropIngest
-	r.m = newManager(managerDeps{Detector: det, Gate: nopGate{}, Alerts: nopAlerts{}, Scores: newScoreBook(),
-		NewCamera: func(stream.CameraConfig, stream.Deps) ingest {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			c := &dropIngest{out: make(chan *segment.Segment), drops: 5}
-			if len(runs) > 0 {
-				c.drops = 0
-			}
-			runs = append(runs, c)
-			r.cams = append(r.cams, &scriptedIngest{out: c.out})
-			return c
-		}})
+	runs := dropRig(r, managerDeps{Detector: det})
 	on, off := r.config("rtsp://127.0.0.1:1/a", true), r.config("rtsp://127.0.0.1:1/a", false)
 	r.reconcile(nil, on)
 	stop := r.run()
 	r.send(r.camera(0), 0) // its feed runs: the run has started
 	waitUntil(t, "segment taken", func() bool { return len(det.taken()) >= 1 })
-	dropped := func() uint64 {
-		for _, cs := range r.m.CameraStats() {
-			if cs.ID == "c1" {
-				return cs.SegmentsDropped
-			}
-		}
-		return 0
-	}
 	det.mu.Lock()
 	det.dropped = 2 // the detector lagged: two of c1's segments dropped
 	det.mu.Unlock()
-	before := dropped()
+	before := segmentsDropped(r, "c1")
 	r.reconcile(on, off)
 	// The old run has not stopped yet (its output still open): re-add now.
 	r.reconcile(off, on)
 	r.camera(1)
-	after := dropped()
-	close(runs[0].out)
-	stop(&scriptedIngest{out: runs[1].out})
+	after := segmentsDropped(r, "c1")
+	close((*runs)[0].out)
+	stop(&scriptedIngest{out: (*runs)[1].out})
 	t.Logf("segments_dropped before removal %d, after re-add %d", before, after)
 	if after < before && after != 0 {
 		t.Fatalf("segments_dropped went from %d to %d across a quick remove and re-add (entry reused, stream counters kept, detector's reset): a counter went down", before, after)
